@@ -1,0 +1,1 @@
+"""Nexus GUI: the only package that imports Qt."""

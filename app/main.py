@@ -1,0 +1,64 @@
+"""Start the Nexus GUI."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.main_window import MainWindow
+from app.theme import apply_theme
+from engine import __version__
+from engine.config import Settings, load_settings, settings_from_values
+from engine.errors import ConfigError
+from engine.logging_setup import setup_logging
+from engine.paths import config_file
+
+log = logging.getLogger(__name__)
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication with Nexus's names (used for settings and the desktop file)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(list(argv) if argv is not None else sys.argv)
+    app.setApplicationName("Nexus")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("Nexus")
+    app.setDesktopFileName("nexus")
+    app.setWindowIcon(QIcon.fromTheme("audio-input-microphone"))
+    return app
+
+
+def load_or_report() -> tuple[Settings, bool]:
+    """Settings from disk and whether they may be written back.
+
+    On a broken file, say so and start from defaults without overwriting it.
+    """
+    try:
+        return load_settings(), True
+    except ConfigError as exc:
+        QMessageBox.warning(
+            None,
+            "Settings could not be read",
+            f"{exc.message}\n\n{exc.hint}\n\nNexus starts with default settings and will not overwrite "
+            f"{config_file()} until you save new ones.",
+        )
+        return settings_from_values(), False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app until its window closes."""
+    log_file = setup_logging()
+    app = create_application(argv)
+    settings, writable = load_or_report()
+    apply_theme(app, settings.ui.theme)
+    window = MainWindow(settings)
+    window.persist_state = writable
+    window.show()
+    window.maybe_show_first_run()
+    log.info("Nexus %s started; log file %s", __version__, log_file)
+    return app.exec()

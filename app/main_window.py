@@ -1,0 +1,135 @@
+"""The main window: Live, Podcast and Expert tabs, menus and the status bar."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget, QWidget
+
+from app.about_dialog import AboutDialog
+from app.expert.panel import ExpertPanel
+from app.live.panel import LivePanel
+from app.podcast.panel import PodcastPanel
+from app.settings_dialog import SettingsDialog
+from app.status_bar import NexusStatusBar
+from app.theme import apply_theme
+from engine.config import Settings, save_settings
+
+log = logging.getLogger(__name__)
+
+TAB_NAMES = ("live", "podcast", "expert")
+
+
+class MainWindow(QMainWindow):
+    """Top-level window; owns the settings object while the app runs."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        # False while the settings file on disk is broken: closing must not overwrite it.
+        self.persist_state = True
+        self.setWindowTitle("Nexus")
+        self.resize(1180, 760)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.live_panel = LivePanel()
+        self.podcast_panel = PodcastPanel()
+        self.expert_panel = ExpertPanel()
+        self.tabs.addTab(self.live_panel, "Live")
+        self.tabs.addTab(self.podcast_panel, "Podcast")
+        self.tabs.addTab(self.expert_panel, "Expert")
+        self.setCentralWidget(self.tabs)
+        self.status = NexusStatusBar()
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self._restore_state()
+        self.status.refresh(settings)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(self.settings_action)
+        self.models_action = QAction("&Models…", self)
+        self.models_action.triggered.connect(self.open_first_run)
+        file_menu.addAction(self.models_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for index, name in enumerate(("&Live", "&Podcast", "&Expert")):
+            action = QAction(name, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
+            view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about_action = QAction("&About Nexus", self)
+        about_action.triggered.connect(lambda: AboutDialog(self).exec())
+        help_menu.addAction(about_action)
+
+    def _restore_state(self) -> None:
+        geometry = self.settings.ui.window_geometry
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        self.tabs.setCurrentIndex(self.settings.ui.last_tab)
+
+    def select_tab(self, name: str) -> None:
+        """Show the tab called ``name`` (live, podcast or expert)."""
+        self.tabs.setCurrentIndex(TAB_NAMES.index(name))
+
+    def open_settings(self) -> SettingsDialog:
+        """Open the Settings dialog; applied when the user presses OK."""
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.result_settings))
+        dialog.open()
+        return dialog
+
+    def apply_settings(self, settings: Settings | None) -> None:
+        """Adopt settings saved by the dialog."""
+        if settings is None:
+            return
+        self.settings = settings
+        self.persist_state = True
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.ui.theme)
+        self.status.refresh(settings)
+
+    def open_first_run(self) -> None:
+        """Open the model chooser and downloader."""
+        from app.first_run_dialog import FirstRunDialog
+
+        dialog = FirstRunDialog(self.settings, self)
+        dialog.finished.connect(lambda _code: self._after_first_run())
+        dialog.open()
+
+    def maybe_show_first_run(self) -> None:
+        """On the very first start, offer to choose and download a model."""
+        if not self.settings.ui.first_run_done:
+            QTimer.singleShot(0, self.open_first_run)
+
+    def _after_first_run(self) -> None:
+        self.settings.ui.first_run_done = True
+        if self.persist_state:
+            self._save_quietly()
+        self.status.refresh(self.settings)
+
+    def _save_quietly(self) -> None:
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            log.error("settings not saved: %s", exc)
+            QMessageBox.warning(self, "Settings not saved", f"The settings file could not be written: {exc}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        """Remember geometry and the open tab."""
+        self.settings.ui.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
+        self.settings.ui.last_tab = self.tabs.currentIndex()
+        if self.persist_state:
+            self._save_quietly()
+        super().closeEvent(event)

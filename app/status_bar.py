@@ -1,0 +1,84 @@
+"""The main window's status bar: model state, compute device and audio devices.
+
+Probing torch and PortAudio takes seconds, so it runs off the Qt thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from app.tasks import run_task
+from engine import system_info
+from engine.config import Settings
+
+
+class NexusStatusBar(QStatusBar):
+    """Three permanent fields that fill in as their probes finish."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_label = QLabel("Model: checking…")
+        self.device_label = QLabel("Compute: checking…")
+        self.audio_label = QLabel("Audio: checking…")
+        for label in (self.model_label, self.device_label, self.audio_label):
+            label.setContentsMargins(6, 0, 6, 0)
+            self.addPermanentWidget(label, 1 if label is self.model_label else 0)
+        self.pending = 0
+
+    def refresh(self, settings: Settings) -> None:
+        """Probe everything again (after start-up or a settings change)."""
+        self.pending = 3
+        model_id = settings.model.model_id
+        local_path = settings.model.local_path
+        models_dir = settings.folders.resolved_models_dir()
+        run_task(lambda: _model_state(model_id, local_path, models_dir), self._show_model)
+        run_task(system_info.compute_device, self._show_device)
+        run_task(system_info.audio_devices, self._show_audio)
+
+    def set_model_state(self, text: str) -> None:
+        """Show what the engine is doing with the model (loading, ready, error)."""
+        self.model_label.setText(f"Model: {text}")
+
+    def _done(self) -> None:
+        self.pending -= 1
+
+    def _show_model(self, state: str | None, error: BaseException | None) -> None:
+        self.set_model_state(state if error is None else f"unknown ({error})")
+        self._done()
+
+    def _show_device(self, device: system_info.ComputeDevice | None, error: BaseException | None) -> None:
+        if error is not None or device is None:
+            self.device_label.setText(f"Compute: unavailable ({error})")
+        else:
+            self.device_label.setText(device.describe())
+            self.device_label.setToolTip("The model runs here.")
+        self._done()
+
+    def _show_audio(self, report: system_info.AudioReport | None, error: BaseException | None) -> None:
+        if error is not None or report is None or report.error:
+            self.audio_label.setText("Audio: unavailable")
+            self.audio_label.setToolTip(str(error or (report.error if report else "")))
+        else:
+            mic = next((d.name for d in report.inputs if d.is_default_input), None)
+            spk = next((d.name for d in report.outputs if d.is_default_output), None)
+            self.audio_label.setText(f"Mic: {mic or 'none'} · Speaker: {spk or 'none'}")
+            self.audio_label.setToolTip(
+                "Inputs: " + ", ".join(d.name for d in report.inputs)
+                + "\nOutputs: " + ", ".join(d.name for d in report.outputs)
+            )
+        self._done()
+
+
+def _model_state(model_id: str, local_path: Path | None, models_dir: Path) -> str:
+    """A short description of whether the configured model is on disk."""
+    from engine.errors import NexusError
+    from engine.models import ModelManager
+
+    name = model_id.rsplit("/", 1)[-1]
+    try:
+        ModelManager(models_dir).resolve(model_id, local_path)
+    except NexusError:
+        return f"{name} — not downloaded (Settings → Model)"
+    return f"{name} — on disk, not loaded"

@@ -1,0 +1,1 @@
+"""``nexus-cli``: every GUI action has a command here."""

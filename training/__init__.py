@@ -1,0 +1,1 @@
+"""Nexus training: dataset tooling and fine-tune jobs (no Qt)."""
