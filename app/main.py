@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -19,6 +20,8 @@ from engine.paths import config_file
 
 log = logging.getLogger(__name__)
 
+ICON = Path(__file__).resolve().parents[1] / "assets" / "nexus.svg"
+
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication with Nexus's names (used for settings and the desktop file)."""
@@ -29,7 +32,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("Nexus")
     app.setDesktopFileName("nexus")
-    app.setWindowIcon(QIcon.fromTheme("audio-input-microphone"))
+    app.setWindowIcon(QIcon(str(ICON)))
     return app
 
 
