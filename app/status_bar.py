@@ -61,14 +61,20 @@ class NexusStatusBar(QStatusBar):
             self.audio_label.setText("Audio: unavailable")
             self.audio_label.setToolTip(str(error or (report.error if report else "")))
         else:
-            mic = next((d.name for d in report.inputs if d.is_default_input), None)
-            spk = next((d.name for d in report.outputs if d.is_default_output), None)
+            mic = _default_name(report.inputs, "is_default_input")
+            spk = _default_name(report.outputs, "is_default_output")
             self.audio_label.setText(f"Mic: {mic or 'none'} · Speaker: {spk or 'none'}")
             self.audio_label.setToolTip(
                 "Inputs: " + ", ".join(d.name for d in report.inputs)
                 + "\nOutputs: " + ", ".join(d.name for d in report.outputs)
             )
         self._done()
+
+
+def _default_name(devices: list[system_info.AudioDevice], flag: str) -> str | None:
+    """The system default device's name, else the first device's."""
+    chosen = next((d for d in devices if getattr(d, flag)), devices[0] if devices else None)
+    return chosen.name if chosen else None
 
 
 def _model_state(model_id: str, local_path: Path | None, models_dir: Path) -> str:

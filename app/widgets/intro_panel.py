@@ -27,6 +27,8 @@ class IntroPanel(QWidget):
         items = QLabel("<ul>" + "".join(f"<li style='margin-bottom:6px'>{p}</li>" for p in points) + "</ul>")
         items.setTextFormat(Qt.TextFormat.RichText)
         items.setWordWrap(True)
+        for label in (lead, items):
+            label.setMaximumWidth(820)
         layout.addWidget(heading)
         layout.addWidget(lead)
         layout.addWidget(items)
