@@ -47,3 +47,19 @@ def pulse_available() -> bool:
 
 needs_pulse = pytest.mark.skipif(not pulse_available(), reason="needs the PulseAudio null sink from scripts/test")
 needs_display = pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs the Xvfb display from scripts/test")
+
+
+@pytest.fixture(scope="session")
+def tiny_thinker_dir(fixture_cache: Path) -> Path:
+    """A tiny random Qwen2.5-Omni thinker checkpoint folder (bf16, real processor)."""
+    from tests.tiny_omni import cached_tiny_thinker
+
+    return cached_tiny_thinker(fixture_cache)
+
+
+@pytest.fixture(scope="session")
+def tiny_loaded(tiny_thinker_dir: Path):  # type: ignore[no-untyped-def]
+    """The tiny thinker loaded once through the engine's loader."""
+    from engine.omni.loader import load_thinker
+
+    return load_thinker(tiny_thinker_dir, "cpu")
