@@ -1,8 +1,8 @@
 """Hot-swap PEFT LoRA adapters on a loaded thinker without reloading the base.
 
-Uses transformers' PEFT integration on the model itself (``load_adapter``,
-``set_adapter``, ``disable_adapters``), so the base weights stay in memory and
-switching costs only the adapter's small matrices.
+PEFT injects LoRA layers into the base model's own modules, so the engine keeps
+calling the same model object; switching turns adapter layers on or off and
+costs only the adapters' small matrices.
 """
 
 from __future__ import annotations
@@ -13,47 +13,62 @@ from typing import Any
 from engine.omni.errors import AdapterError
 
 
-def loaded_adapters(model: Any) -> list[str]:
-    """Names of adapters loaded on ``model``."""
-    config = getattr(model, "peft_config", None) or {}
-    return list(config)
+class AdapterSet:
+    """The adapters loaded on one base model, and which one (if any) is active."""
 
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._peft: Any = None
+        self.active: str | None = None
 
-def load_adapter(model: Any, name: str, path: Path) -> None:
-    """Load the adapter in ``path`` under ``name``; it is inactive until ``use_adapter``."""
-    if not (path / "adapter_config.json").is_file():
-        raise AdapterError(
-            f"{path} is not a LoRA adapter (no adapter_config.json).",
-            "Choose the folder a fine-tune job wrote, which holds adapter_config.json and the weights.",
-        )
-    if name in loaded_adapters(model):
-        raise AdapterError(f"An adapter called '{name}' is already loaded.", "Unload it first or pick another name.")
-    try:
-        model.load_adapter(str(path), adapter_name=name)
-    except (ValueError, KeyError, RuntimeError, OSError) as exc:
-        raise AdapterError(
-            f"The adapter in {path} does not fit this model: {exc}",
-            "Use an adapter trained on the same base model.",
-        ) from exc
-    model.disable_adapters()
+    @property
+    def names(self) -> list[str]:
+        """Names of the loaded adapters."""
+        return list(self._peft.peft_config) if self._peft is not None else []
 
+    def load(self, name: str, path: Path) -> None:
+        """Load the adapter in ``path`` as ``name``; inactive until ``use``."""
+        from peft import PeftModel
 
-def use_adapter(model: Any, name: str | None) -> None:
-    """Activate adapter ``name``, or the base model when ``None``."""
-    if name is None:
-        if loaded_adapters(model):
-            model.disable_adapters()
-        return
-    if name not in loaded_adapters(model):
-        raise AdapterError(f"No adapter called '{name}' is loaded.", "Load it first.")
-    model.set_adapter(name)
-    model.enable_adapters()
+        if not (path / "adapter_config.json").is_file():
+            raise AdapterError(
+                f"{path} is not a LoRA adapter (no adapter_config.json).",
+                "Choose the folder a fine-tune job wrote, which holds adapter_config.json and the weights.",
+            )
+        if name in self.names:
+            raise AdapterError(f"An adapter called '{name}' is already loaded.", "Unload it first or pick another name.")
+        try:
+            if self._peft is None:
+                self._peft = PeftModel.from_pretrained(self.model, str(path), adapter_name=name, is_trainable=False)
+            else:
+                self._peft.load_adapter(str(path), adapter_name=name, is_trainable=False)
+        except (ValueError, KeyError, RuntimeError, OSError) as exc:
+            raise AdapterError(
+                f"The adapter in {path} does not fit this model: {exc}",
+                "Use an adapter trained on the same base model.",
+            ) from exc
+        self.use(self.active)
 
+    def use(self, name: str | None) -> None:
+        """Answer with adapter ``name``, or with the base model when ``None``."""
+        if name is not None and name not in self.names:
+            raise AdapterError(f"No adapter called '{name}' is loaded.", "Load it first.")
+        if self._peft is not None:
+            if name is None:
+                self._peft.base_model.disable_adapter_layers()
+            else:
+                self._peft.set_adapter(name)
+                self._peft.base_model.enable_adapter_layers()
+        self.active = name
 
-def unload_adapter(model: Any, name: str) -> None:
-    """Remove adapter ``name``; the base model answers afterwards if it was active."""
-    if name not in loaded_adapters(model):
-        raise AdapterError(f"No adapter called '{name}' is loaded.", "Nothing to unload.")
-    model.delete_adapter(name)
-    if loaded_adapters(model):
-        model.disable_adapters()
+    def unload(self, name: str) -> None:
+        """Remove adapter ``name``; the base model answers afterwards if it was active."""
+        if name not in self.names:
+            raise AdapterError(f"No adapter called '{name}' is loaded.", "Nothing to unload.")
+        if self.active == name:
+            self.use(None)
+        remaining = [n for n in self.names if n != name]
+        if remaining:
+            self._peft.set_adapter(remaining[0])
+        self._peft.delete_adapter(name)
+        self.use(self.active)

@@ -22,6 +22,7 @@ import torch
 from engine.errors import NexusError
 from engine.media.frames import DEFAULT_MAX_PIXELS, downscale_to_budget, frames_differ
 from engine.omni import prefix
+from engine.omni.adapters import AdapterSet
 from engine.omni.loader import LoadedThinker
 from engine.omni.prompt import build_conversation, processor_inputs
 from engine.omni.turn import AUDIO_RATE, CancelToken, Turn, TurnStats, UserContent, VideoClip
@@ -78,6 +79,7 @@ class LocalEngine:
         self._cache: Any = None
         self._cache_ids: torch.Tensor | None = None
         self._last_frame: np.ndarray | None = None
+        self.adapters = AdapterSet(self.model)
         text_config = self.model.config.get_text_config()
         self._max_context = min(self.settings.max_context, int(text_config.max_position_embeddings))
 
@@ -125,8 +127,7 @@ class LocalEngine:
     def reset(self) -> None:
         """Forget the cached prefix and the last frame (a new conversation)."""
         with self._lock:
-            self._cache = None
-            self._cache_ids = None
+            self._forget_cache()
             self._last_frame = None
 
     def _reusable_prefix(self, ids: torch.Tensor) -> int:
@@ -273,28 +274,24 @@ class LocalEngine:
     # adapters --------------------------------------------------------------
     def load_adapter(self, name: str, path: Path) -> None:
         """Load a PEFT LoRA adapter next to the base weights (not active until ``use_adapter``)."""
-        from engine.omni.adapters import load_adapter
-
         with self._lock:
-            load_adapter(self.model, name, Path(path))
+            self.adapters.load(name, Path(path))
 
     def use_adapter(self, name: str | None) -> None:
         """Answer with adapter ``name``, or with the base model when ``None``."""
-        from engine.omni.adapters import use_adapter
-
         with self._lock:
-            use_adapter(self.model, name)
-            self._cache = None  # cached keys were computed with other weights
-            self._cache_ids = None
+            self.adapters.use(name)
+            self._forget_cache()  # cached keys were computed with other weights
 
     def unload_adapter(self, name: str) -> None:
         """Remove adapter ``name`` from memory."""
-        from engine.omni.adapters import unload_adapter
-
         with self._lock:
-            unload_adapter(self.model, name)
-            self._cache = None
-            self._cache_ids = None
+            self.adapters.unload(name)
+            self._forget_cache()
+
+    def _forget_cache(self) -> None:
+        self._cache = None
+        self._cache_ids = None
 
     def describe(self) -> dict[str, str]:
         """Model, layout, dtype, device and memory."""
@@ -308,6 +305,7 @@ class LocalEngine:
             "dtype": self.loaded.dtype,
             "device": self.loaded.device,
             "quantized": "GPTQ 4-bit" if self.loaded.quantized else "no",
+            "adapter": self.adapters.active or "none",
             "parameters": f"{params / 1e6:.1f} M",
             "memory": memory_in_use(self.loaded.device),
             "load_time": f"{self.loaded.load_seconds:.1f} s",
