@@ -25,7 +25,7 @@ from engine.omni import prefix
 from engine.omni.adapters import AdapterSet
 from engine.omni.loader import LoadedThinker
 from engine.omni.prompt import build_conversation, processor_inputs
-from engine.omni.turn import AUDIO_RATE, CancelToken, Turn, TurnStats, UserContent, VideoClip
+from engine.omni.turn import AUDIO_RATE, CancelToken, Message, Turn, TurnStats, UserContent, VideoClip
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class GenerationSettings:
     temperature: float = 0.7
     top_p: float = 0.9
     max_context: int = 32_768
-    media_window: int = 0
+    media_window: int = 3  # user turns whose media stay in the prompt; older media are dropped
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_audio_s: float = 30.0
     reuse_prefix: bool = True
@@ -84,10 +84,30 @@ class LocalEngine:
         self._max_context = min(self.settings.max_context, int(text_config.max_position_embeddings))
 
     # media budget ----------------------------------------------------------
+    def _fit_media(self, content: UserContent) -> UserContent:
+        """Frames at the pixel budget, audio trimmed: the same for new and past turns."""
+        video = content.video
+        if video is not None and video.frames:
+            frames = [downscale_to_budget(np.asarray(f), self.settings.max_pixels // 4) for f in video.frames]
+            if len(frames) % 2:
+                frames.append(frames[-1])  # the vision tower groups frames in pairs
+            video = VideoClip(frames, video.fps)
+        audio = content.audio
+        if audio is not None:
+            audio = np.asarray(audio, dtype=np.float32)[-int(self.settings.max_audio_s * AUDIO_RATE) :]
+        images = [downscale_to_budget(np.asarray(i), self.settings.max_pixels) for i in content.images]
+        return UserContent(text=content.text, images=images, video=video, audio=audio)
+
+    def _prepare_history(self, history: list[Message]) -> list[Message]:
+        return [
+            replace(m, content=self._fit_media(m.content)) if m.content is not None and m.content.has_media() else m
+            for m in history
+        ]
+
     def _prepare_user(self, user: UserContent, stats: TurnStats) -> UserContent:
+        fitted = self._fit_media(user)
         images = []
-        for image in user.images:
-            small = downscale_to_budget(np.asarray(image), self.settings.max_pixels)
+        for small in fitted.images:
             if self._last_frame is not None and self._last_frame.shape == small.shape and not frames_differ(
                 small, self._last_frame
             ):
@@ -95,17 +115,7 @@ class LocalEngine:
                 continue
             images.append(small)
             self._last_frame = small
-        video = user.video
-        if video is not None and video.frames:
-            frames = [downscale_to_budget(np.asarray(f), self.settings.max_pixels // 4) for f in video.frames]
-            if len(frames) % 2:
-                frames.append(frames[-1])  # the vision tower groups frames in pairs
-            video = VideoClip(frames, video.fps)
-        audio = user.audio
-        if audio is not None:
-            keep = int(self.settings.max_audio_s * AUDIO_RATE)
-            audio = np.asarray(audio, dtype=np.float32)[-keep:]
-        return UserContent(text=user.text, images=images, video=video, audio=audio)
+        return replace(fitted, images=images)
 
     def _fit_context(self, turn: Turn) -> tuple[Any, torch.Tensor, Turn]:
         """Processor inputs for ``turn``, dropping the oldest history until it fits."""
@@ -177,7 +187,7 @@ class LocalEngine:
         self.last_stats = stats
         started = time.perf_counter()
         with self._lock:
-            turn = replace(turn, user=self._prepare_user(turn.user, stats))
+            turn = replace(turn, user=self._prepare_user(turn.user, stats), history=self._prepare_history(turn.history))
             inputs, ids, turn = self._fit_context(turn)
             n = ids.numel()
             reused = self._reusable_prefix(ids)

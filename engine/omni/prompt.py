@@ -48,7 +48,7 @@ def build_conversation(turn: Turn, media_window: int = 0) -> tuple[list[dict[str
         {"role": "system", "content": [{"type": "text", "text": turn.system_prompt}]}
     ]
     user_turns = [i for i, m in enumerate(turn.history) if m.role == "user"]
-    keep_media_from = user_turns[-media_window] if media_window > 0 and user_turns else len(turn.history)
+    keep_media_from = user_turns[-min(media_window, len(user_turns))] if media_window > 0 and user_turns else len(turn.history)
     for index, message in enumerate(turn.history):
         messages.append(_history_message(message, index >= keep_media_from, media))
     messages.append({"role": "user", "content": _content_parts(turn.user, turn.user.text, media)})

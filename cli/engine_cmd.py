@@ -1,0 +1,110 @@
+"""``nexus-cli ask`` and ``nexus-cli engine info``: the model from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from engine.config import load_settings
+from engine.errors import NexusError
+
+
+def _model_folder(args: argparse.Namespace) -> Path:
+    if args.model:
+        return Path(args.model).expanduser()
+    from engine.models import ModelManager
+
+    settings = load_settings()
+    return ModelManager(settings.folders.resolved_models_dir()).resolve(
+        settings.model.model_id, settings.model.local_path
+    )
+
+
+def _load_engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from engine.omni.loader import load_thinker
+    from engine.omni.local import GenerationSettings, LocalEngine
+
+    settings = load_settings()
+    device = args.device or settings.model.device
+    print(f"loading {_model_folder(args)} on {device}…", file=sys.stderr)
+    loaded = load_thinker(_model_folder(args), device)
+    generation = GenerationSettings(
+        max_new_tokens=args.max_new_tokens or settings.model.max_new_tokens,
+        temperature=settings.model.temperature,
+        top_p=settings.model.top_p,
+    )
+    return LocalEngine(loaded, generation)
+
+
+def _read_image(path: str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"))
+    except (OSError, UnidentifiedImageError) as exc:
+        raise NexusError(f"The image {path} cannot be read: {exc}.", "Use a PNG or JPEG file.") from exc
+
+
+def _read_audio(path: str) -> np.ndarray:
+    """Any file PyAV (FFmpeg) decodes, as 16 kHz mono float32."""
+    from faster_whisper.audio import decode_audio
+
+    if not Path(path).is_file():
+        raise NexusError(f"The audio file {path} does not exist.", "Check the path.")
+    try:
+        return np.asarray(decode_audio(path, sampling_rate=16_000), dtype=np.float32)
+    except Exception as exc:  # PyAV raises its own error classes for undecodable input
+        raise NexusError(f"The audio file {path} cannot be decoded: {exc}.", "Use a WAV, FLAC, OGG or MP3 file.") from exc
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    """Stream an answer to stdout, then print the turn's figures to stderr."""
+    from engine.omni.turn import Turn, UserContent
+
+    images = [_read_image(p) for p in args.image]
+    audio = _read_audio(args.audio) if args.audio else None
+    engine = _load_engine(args)
+    for delta in engine.stream(Turn(UserContent(args.text, images=images, audio=audio))):
+        sys.stdout.write(delta)
+        sys.stdout.flush()
+    stats = engine.last_stats
+    print()
+    print(
+        f"[{stats.prompt_tokens} prompt tokens {stats.tokens_by_modality}, {stats.generated_tokens} generated, "
+        f"first token {stats.time_to_first_token_s or 0:.2f}s, {stats.tokens_per_s:.1f} tok/s]",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """Load the model and print what it is and where it runs."""
+    engine = _load_engine(args)
+    for key, value in engine.describe().items():
+        print(f"{key:11s} {value}")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="a thinker checkpoint folder (default: the one in Settings)")
+    parser.add_argument("--device", choices=("auto", "cuda", "cpu"), help="override Settings → Model → Run on")
+    parser.add_argument("--max-new-tokens", type=int, default=0, help="longest answer in tokens")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``ask`` and ``engine info``."""
+    ask = subparsers.add_parser("ask", help="ask the model, with optional image and audio, and stream the answer")
+    ask.add_argument("text")
+    ask.add_argument("--image", action="append", default=[], help="an image file (repeatable)")
+    ask.add_argument("--audio", help="an audio file the model listens to")
+    _common(ask)
+    ask.set_defaults(func=run_ask)
+    engine = subparsers.add_parser("engine", help="the loaded model")
+    engine_sub = engine.add_subparsers(dest="engine_command", metavar="COMMAND", required=True)
+    info = engine_sub.add_parser("info", help="print the model, dtype, device and memory")
+    _common(info)
+    info.set_defaults(func=run_info)
