@@ -1,0 +1,136 @@
+"""``nexus-cli transcribe|vad|speak|devices``: the speech and media layer from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import soundfile as sf
+
+from engine import system_info
+from engine.config import Settings, load_settings
+from engine.models import ModelManager
+from engine.speech.errors import AudioFileError
+
+
+def _manager(settings: Settings) -> ModelManager:
+    return ModelManager(settings.folders.resolved_models_dir())
+
+
+def transcribe(args: argparse.Namespace) -> int:
+    """Print what is said in an audio file (and each word's times with ``--words``)."""
+    from engine.speech.asr import WhisperTranscriber
+    from engine.speech.audio import WHISPER_RATE, load_audio
+
+    audio, _ = load_audio(Path(args.file), sample_rate=WHISPER_RATE)
+    settings = load_settings()
+    transcriber = WhisperTranscriber(args.model or settings.voices.whisper_model, manager=_manager(settings))
+    transcript = transcriber.transcribe(audio, language=args.language, word_timestamps=args.words)
+    print(transcript.text)
+    for word in transcript.words:
+        print(f"{word.start:8.2f} {word.end:8.2f}  {word.text}")
+    return 0
+
+
+def vad(args: argparse.Namespace) -> int:
+    """Print the start and end second of every utterance in an audio file."""
+    from engine.media.vad import segments
+    from engine.speech.audio import load_audio
+
+    audio, rate = load_audio(Path(args.file), sample_rate=16_000)
+    for start, end in segments(audio, rate, args.engine):
+        print(f"{start:.3f}\t{end:.3f}")
+    return 0
+
+
+def speak(args: argparse.Namespace) -> int:
+    """Synthesise ``text`` into a WAV file."""
+    from engine.speech.tts import PiperVoice
+
+    settings = load_settings()
+    voice = PiperVoice(
+        args.voice or settings.voices.assistant_voice, manager=_manager(settings), warm_up=False
+    )
+    rate = args.speed if args.speed is not None else settings.voices.speech_rate
+    if rate != 1.0:
+        voice = voice.with_rate(rate)
+    audio = voice.synthesize(args.text, output_rate=args.sample_rate)
+    out = Path(args.out).expanduser()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(out), audio, args.sample_rate or voice.sample_rate, subtype="PCM_16")
+    except (OSError, sf.SoundFileError) as exc:
+        raise AudioFileError(
+            f"Could not write {out}: {exc}.", "Check that the folder is writable and the name ends in .wav."
+        ) from exc
+    print(out)
+    return 0
+
+
+def devices(args: argparse.Namespace) -> int:
+    """List microphones, speakers and screens as Nexus sees them."""
+    audio = system_info.audio_devices()
+    for title, found in (("Audio inputs", audio.inputs), ("Audio outputs", audio.outputs)):
+        print(f"{title}:")
+        if audio.error:
+            print(f"  {audio.error}")
+        elif not found:
+            print("  none")
+        for device in found:
+            default = device.is_default_input if title == "Audio inputs" else device.is_default_output
+            channels = device.inputs if title == "Audio inputs" else device.outputs
+            mark = " (default)" if default else ""
+            print(
+                f"  [{device.index}] {device.name}{mark}: {channels} ch, {device.default_samplerate:.0f} Hz"
+            )
+    display = system_info.displays()
+    print(f"Screens ({display.display or 'no display'}):")
+    if display.error:
+        print(f"  {display.error}")
+    elif not display.screens:
+        print("  none")
+    for screen in display.screens:
+        print(f"  #{screen.index} {screen.width}x{screen.height} at ({screen.left}, {screen.top})")
+    return 0
+
+
+def _speed(value: str) -> float:
+    speed = float(value)
+    if not 0.25 <= speed <= 4.0:
+        raise argparse.ArgumentTypeError("speed must be between 0.25 and 4.0")
+    return speed
+
+
+def _sample_rate(value: str) -> int:
+    rate = int(value)
+    if not 8000 <= rate <= 192_000:
+        raise argparse.ArgumentTypeError("sample rate must be between 8000 and 192000 Hz")
+    return rate
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``transcribe``, ``vad``, ``speak`` and ``devices`` to the CLI."""
+    parser = subparsers.add_parser("transcribe", help="print the text spoken in an audio file")
+    parser.add_argument("file", help="audio or video file (WAV, FLAC, MP3, OGG, M4A, WebM …)")
+    parser.add_argument("--model", help="Whisper registry key (whisper-small.en) or model folder")
+    parser.add_argument("--language", help="language code such as 'en'; detected when omitted")
+    parser.add_argument("--words", action="store_true", help="also print each word with its start and end")
+    parser.set_defaults(func=transcribe)
+
+    parser = subparsers.add_parser("vad", help="print where speech starts and ends in an audio file")
+    parser.add_argument("file", help="audio or video file")
+    parser.add_argument("--engine", choices=("webrtc", "silero"), default="silero")
+    parser.set_defaults(func=vad)
+
+    parser = subparsers.add_parser("speak", help="synthesise text into a WAV file")
+    parser.add_argument("text", help="what to say")
+    parser.add_argument("-o", "--out", required=True, help="WAV file to write")
+    parser.add_argument("--voice", help="Piper registry key (piper-en_US-lessac-medium) or .onnx file")
+    parser.add_argument("--speed", type=_speed, help="speech rate, 1.0 = the voice's normal speed")
+    parser.add_argument(
+        "--sample-rate", type=_sample_rate, help="resample to this rate (default: the voice's)"
+    )
+    parser.set_defaults(func=speak)
+
+    parser = subparsers.add_parser("devices", help="list microphones, speakers and screens")
+    parser.set_defaults(func=devices)

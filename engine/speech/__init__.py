@@ -1,0 +1,1 @@
+"""Speech: Whisper recognition, Piper synthesis, sentence chunking (no Qt)."""
