@@ -67,6 +67,23 @@ class VoiceSettings(BaseModel):
     speech_rate: float = Field(default=1.0, ge=0.5, le=2.0)
 
 
+class LiveSettings(BaseModel):
+    """How the Live conversation listens, interrupts and records."""
+
+    mode: Literal["hands_free", "push_to_talk", "text_only"] = "hands_free"
+    source: str = Field(default="screen:1", description="screen:N, camera:N or a video file path")
+    vad_engine: Literal["silero", "webrtc"] = "silero"
+    echo: Literal["aec", "half_duplex", "off"] = "aec"
+    mute_voice: bool = False
+    record_sessions: bool = False
+    fps_idle: float = Field(default=1.0, gt=0, le=10)
+    fps_speaking: float = Field(default=2.0, gt=0, le=10)
+    clip_seconds: float = Field(default=4.0, ge=0, le=30)
+    clip_fps: float = Field(default=0.5, gt=0, le=4)
+    confirm_interrupt_ms: int = Field(default=400, ge=50, le=3000)
+    false_start_resume_ms: int = Field(default=1500, ge=100, le=10000)
+
+
 class FolderSettings(BaseModel):
     """Roots for models and user data; ``None`` means the platform default."""
 
@@ -105,6 +122,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings)
     audio: AudioSettings = Field(default_factory=AudioSettings)
     voices: VoiceSettings = Field(default_factory=VoiceSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
     folders: FolderSettings = Field(default_factory=FolderSettings)
     ui: UISettings = Field(default_factory=UISettings)
 

@@ -311,6 +311,18 @@ class SpeechSegmenter:
         self._audio_start = 0
         self._length = 0
 
+    @property
+    def current_speech_s(self) -> float:
+        """Seconds from the onset to the last speech frame of the utterance in progress (0 outside one).
+
+        Unlike the time since ``speech_start``, this does not grow during the
+        silence that must pass before ``speech_end``, so a caller can tell a
+        cough from a sentence while the utterance is still open.
+        """
+        if not self.in_speech:
+            return 0.0
+        return max(0, self._last_speech_end - self._start_sample) / self.sample_rate
+
     # ----- input ------------------------------------------------------------
 
     def feed(self, audio: np.ndarray) -> list[SpeechEvent]:

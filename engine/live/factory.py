@@ -1,0 +1,79 @@
+"""Build a Live session's parts from settings: devices, detectors, speech models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.config import LiveSettings
+from engine.errors import NexusError
+from engine.live.listener import Listener
+from engine.media.camera import CameraCapture
+from engine.media.capture import CaptureSource
+from engine.media.frame_ring import FrameRing
+from engine.media.microphone import Microphone
+from engine.media.player import Player
+from engine.media.screen import ScreenCapture
+from engine.media.vad import SpeechSegmenter, make_detector
+from engine.live.session import LiveParts
+from engine.omni.base import Engine
+from engine.speech.asr import WhisperTranscriber
+from engine.speech.tts import PiperVoice
+
+
+def parse_source(source: str) -> tuple[str, int | str]:
+    """``screen:N`` → (screen, N); ``camera:N`` → (camera, N); a path → (camera, path)."""
+    kind, _, value = source.partition(":")
+    if kind in ("screen", "camera") and value.isdigit():
+        return kind, int(value)
+    if kind == "none":
+        return "none", 0
+    if Path(source).expanduser().is_file():
+        return "camera", str(Path(source).expanduser())
+    raise NexusError(
+        f"'{source}' is not a capture source.",
+        "Use screen:1 for the first monitor, camera:0 for the first camera, or a video file path.",
+    )
+
+
+def make_capture(source: str, frames: FrameRing, settings: LiveSettings) -> CaptureSource | None:
+    """The screen or camera capture named by ``source`` (``none`` for no pictures)."""
+    kind, value = parse_source(source)
+    if kind == "screen":
+        return ScreenCapture(frames, int(value), fps=settings.fps_idle)
+    if kind == "camera":
+        return CameraCapture(frames, value, fps=settings.fps_idle)
+    return None
+
+
+def build_live_parts(
+    engine: Engine,
+    settings: LiveSettings,
+    *,
+    whisper: str | Path | None,
+    voice: str | Path | None,
+    input_device: str | int | None = None,
+    output_device: str | int | None = None,
+    speech_rate: float = 1.0,
+) -> LiveParts:
+    """Everything a ``LiveSession`` drives, opened lazily by ``LiveSession.start``."""
+    frames = FrameRing(capacity=64, max_age_s=60.0)
+    capture = make_capture(settings.source, frames, settings)
+    asr = WhisperTranscriber(whisper) if whisper is not None else None
+    piper = PiperVoice(voice).with_rate(speech_rate) if voice is not None and not settings.mute_voice else None
+    player = Player(output_device, sample_rate=piper.sample_rate) if piper is not None else None
+    microphone = listener = None
+    if settings.mode != "text_only":
+        microphone = Microphone(input_device)
+        segmenter = SpeechSegmenter(make_detector(settings.vad_engine))
+        reference = player.reference if player is not None else None
+        listener = Listener(segmenter, lambda _event: None, echo=settings.echo, reference=reference)
+    return LiveParts(
+        engine=engine,
+        frames=frames,
+        asr=asr,
+        voice=piper,
+        player=player,
+        microphone=microphone,
+        capture=capture,
+        listener=listener,
+    )

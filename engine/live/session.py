@@ -1,0 +1,544 @@
+"""The Live conversation: listen, answer aloud, and yield the floor when the user talks.
+
+All decisions happen on one control thread, fed by a queue (speech events from
+the microphone thread, typed text, push-to-talk, finished jobs, and a 20 ms
+tick), so the state machine needs no locks::
+
+    idle → listening → user_speaking → thinking → speaking → listening
+                                         ↑   speech starts │
+                                         └── interrupted ←─┘
+
+Barge-in (after LiveKit's false-interruption handling): when speech starts
+while the assistant thinks or speaks, playback pauses at once (tentative).
+If the speech lasts ``confirm_interrupt_ms`` or Whisper finds words in it, the
+interruption is confirmed: generation is cancelled, queued audio dropped, and
+history keeps only the words that were played. A cough or click ends before
+that, and playback resumes where it paused, with nothing of the answer lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from engine.config import LiveSettings
+from engine.live.listener import Listener
+from engine.live.recorder import SessionRecorder
+from engine.live.states import LiveState, StateChange
+from engine.live.transcript import SpokenChunk, TranscriptEntry, heard_text
+from engine.media.capture import CaptureSource
+from engine.media.frame_ring import FrameRing
+from engine.media.microphone import Microphone
+from engine.media.player import Player
+from engine.media.vad import SpeechEnd, SpeechEvent, SpeechStart
+from engine.omni.base import Engine
+from engine.omni.turn import AUDIO_RATE, CancelToken, Message, Turn, UserContent, VideoClip
+from engine.speech.asr import WhisperTranscriber
+from engine.speech.chunker import SentenceChunker
+from engine.speech.tts import PiperVoice
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.02
+_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass
+class LiveParts:
+    """The components a session drives; any of them may be absent (text-only, muted, no capture)."""
+
+    engine: Engine
+    frames: FrameRing
+    asr: WhisperTranscriber | None = None
+    voice: PiperVoice | None = None
+    player: Player | None = None
+    microphone: Microphone | None = None
+    capture: CaptureSource | None = None
+    listener: Listener | None = None
+
+
+@dataclass
+class _Answer:
+    """One assistant answer in flight."""
+
+    turn_id: int
+    entry: TranscriptEntry
+    cancel: CancelToken = field(default_factory=CancelToken)
+    text: str = ""
+    chunks: list[SpokenChunk] = field(default_factory=list)
+    generated: threading.Event = field(default_factory=threading.Event)
+    synthesized: threading.Event = field(default_factory=threading.Event)
+    started_playing: bool = False
+    error: BaseException | None = None
+
+
+@dataclass
+class _Interruption:
+    """A tentative barge-in, waiting to be confirmed or dismissed."""
+
+    since: float
+    resume_state: LiveState
+    speech_ended: bool = False
+
+
+class LiveSession:
+    """Runs one Live conversation over ``parts`` with ``settings``."""
+
+    state_changed = Signal(object)
+    """A ``StateChange``."""
+    transcript_updated = Signal(object)
+    """A ``TranscriptEntry`` that was added or changed (same ``id`` = same line)."""
+    turn_started = Signal(object)
+    """The ``Turn`` sent to the engine."""
+    turn_finished = Signal(object)
+    """The engine's ``TurnStats`` of a finished or interrupted answer."""
+    interruption = Signal(str, float)
+    """``("paused" | "confirmed" | "resumed", seconds since the speech began)``."""
+    level_changed = Signal(float)
+    """Microphone level 0–1."""
+    error_occurred = Signal(object)
+    """An exception worth showing (engine failure, device lost)."""
+
+    def __init__(
+        self,
+        parts: LiveParts,
+        settings: LiveSettings | None = None,
+        *,
+        system_prompt: str | None = None,
+        recorder: SessionRecorder | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.parts = parts
+        self.settings = settings or LiveSettings()
+        self.system_prompt = system_prompt
+        self.recorder = recorder
+        self.clock = clock
+        self.state = LiveState.IDLE
+        self.history: list[Message] = []
+        self.transcript: list[TranscriptEntry] = []
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._tts_queue: queue.Queue[tuple[_Answer, str | None]] = queue.Queue()
+        self._asr_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-asr")
+        self._answer: _Answer | None = None
+        self._interruption: _Interruption | None = None
+        self._speech_started_at: float | None = None
+        self._ptt_start: int | None = None
+        self._next_id = 0
+        self._turn_id = 0
+        self._threads: list[threading.Thread] = []
+        self._running = threading.Event()
+        if parts.listener is not None:
+            parts.listener.on_event = self._on_speech_event
+        if parts.microphone is not None:
+            parts.microphone.level_changed.connect(self.level_changed.emit)
+            parts.microphone.error_occurred.connect(self.error_occurred.emit)
+
+    # lifecycle --------------------------------------------------------------
+    def start(self) -> None:
+        """Open the devices and start listening; nothing is captured before this."""
+        if self._running.is_set():
+            return
+        self._running.set()
+        parts = self.parts
+        if parts.player is not None and not self.settings.mute_voice:
+            parts.player.start()
+        if parts.capture is not None:
+            parts.capture.set_fps(self.settings.fps_idle)
+            parts.capture.start()
+        if parts.microphone is not None and parts.listener is not None and self.settings.mode != "text_only":
+            parts.listener.enabled = self.settings.mode == "hands_free"
+            parts.microphone.block_ready.connect(parts.listener.on_block)
+            parts.microphone.start()
+        for target, name in ((self._control_loop, "nexus-live-control"), (self._tts_loop, "nexus-live-tts")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._set_state(LiveState.LISTENING, "started")
+
+    def stop(self) -> None:
+        """Stop answering and close the devices; the transcript and history stay."""
+        if not self._running.is_set():
+            return
+        self._queue.put(("stop", None))
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+        parts = self.parts
+        if parts.microphone is not None:
+            parts.microphone.stop()
+            if parts.listener is not None:
+                parts.microphone.block_ready.disconnect(parts.listener.on_block)
+        if parts.capture is not None:
+            parts.capture.stop()
+        if parts.player is not None:
+            parts.player.close()
+        self._asr_pool.shutdown(wait=True)
+        if self.recorder is not None:
+            self.recorder.close()
+        self._set_state(LiveState.IDLE, "stopped")
+
+    # user actions (any thread) ----------------------------------------------
+    def submit_text(self, text: str) -> None:
+        """A typed turn; interrupts an answer in progress."""
+        if text.strip():
+            self._queue.put(("text", text.strip()))
+
+    def push_to_talk(self, pressed: bool) -> None:
+        """Push-to-talk pressed or released."""
+        self._queue.put(("ptt", pressed))
+
+    def pause_capture(self, paused: bool) -> None:
+        """Pause or resume the screen/camera at once."""
+        capture = self.parts.capture
+        if capture is not None:
+            capture.pause() if paused else capture.resume()
+
+    def _on_speech_event(self, event: SpeechEvent) -> None:
+        self._queue.put(("speech", event))
+
+    # control thread ----------------------------------------------------------
+    def _control_loop(self) -> None:
+        while True:
+            try:
+                kind, payload = self._queue.get(timeout=TICK_S)
+            except queue.Empty:
+                kind, payload = "tick", None
+            try:
+                if kind == "stop":
+                    self._abort_answer("session stopped")
+                    return
+                self._handle(kind, payload)
+                if kind != "tick":
+                    self._handle("tick", None)
+            except Exception as exc:  # a failed step must not kill the conversation
+                log.exception("live control step %s failed", kind)
+                self.error_occurred.emit(exc)
+
+    def _handle(self, kind: str, payload: Any) -> None:
+        if kind == "speech":
+            if isinstance(payload, SpeechStart):
+                self._on_speech_start(payload)
+            elif isinstance(payload, SpeechEnd):
+                self._on_speech_end(payload)
+        elif kind == "text":
+            if self._answer is not None:
+                self._confirm_interruption("typed text")
+            self._begin_turn(text=payload, audio=None)
+        elif kind == "ptt":
+            self._on_push_to_talk(bool(payload))
+        elif kind == "asr_check":
+            self._on_interruption_words(*payload)
+        elif kind == "tick":
+            self._on_tick()
+
+    def _on_speech_start(self, event: SpeechStart) -> None:
+        self._speech_started_at = self.clock() - event.delay_s
+        capture = self.parts.capture
+        if capture is not None:
+            capture.set_fps(self.settings.fps_speaking)
+        if self.state in (LiveState.THINKING, LiveState.SPEAKING) and self._answer is not None:
+            if self.parts.player is not None:
+                self.parts.player.pause()
+            self._interruption = _Interruption(self.clock(), self.state)
+            self.interruption.emit("paused", self.clock() - self._speech_started_at)
+            self._set_state(LiveState.INTERRUPTED, "speech started")
+        elif self.state in (LiveState.LISTENING, LiveState.IDLE):
+            self._set_state(LiveState.USER_SPEAKING, "speech started")
+
+    def _on_speech_end(self, event: SpeechEnd) -> None:
+        capture = self.parts.capture
+        if capture is not None:
+            capture.set_fps(self.settings.fps_idle)
+        if self._interruption is not None:
+            self._interruption.speech_ended = True
+            duration_ms = (event.end_s - event.start_s) * 1000
+            if duration_ms >= self.settings.confirm_interrupt_ms:
+                self._confirm_interruption("long speech")
+                self._begin_turn(text="", audio=event.audio)
+            elif self.parts.asr is not None:
+                self._asr_pool.submit(self._check_words, event)
+            else:
+                self._dismiss_interruption("short sound")
+            return
+        if self.state == LiveState.USER_SPEAKING:
+            self._begin_turn(text="", audio=event.audio)
+
+    def _check_words(self, event: SpeechEnd) -> None:
+        assert self.parts.asr is not None
+        try:
+            text = self.parts.asr.transcribe(event.audio).text
+        except Exception as exc:  # a failed check counts as no words
+            log.warning("interruption check failed: %s", exc)
+            text = ""
+        self._queue.put(("asr_check", (event, text)))
+
+    def _on_interruption_words(self, event: SpeechEnd, text: str) -> None:
+        if self._interruption is None:
+            return
+        if _WORD.search(text):
+            self._confirm_interruption(f"words: {text!r}")
+            self._begin_turn(text="", audio=event.audio, transcript=text)
+        else:
+            self._dismiss_interruption("no words")
+
+    def _on_push_to_talk(self, pressed: bool) -> None:
+        listener = self.parts.listener
+        if listener is None:
+            return
+        if pressed:
+            if self._answer is not None:
+                self._confirm_interruption("push-to-talk")
+            self._ptt_start = listener.cleaned.total_written
+            listener.gate.set_push_to_talk(True)
+            self._set_state(LiveState.USER_SPEAKING, "push-to-talk")
+        elif self._ptt_start is not None:
+            listener.gate.set_push_to_talk(False)
+            end = listener.cleaned.total_written
+            start = max(self._ptt_start, end - listener.cleaned.capacity)
+            self._ptt_start = None
+            audio = listener.cleaned.read_range(start, end)
+            if audio.size >= AUDIO_RATE // 5:
+                self._begin_turn(text="", audio=audio)
+            else:
+                self._set_state(LiveState.LISTENING, "push-to-talk too short")
+
+    def _on_tick(self) -> None:
+        interruption = self._interruption
+        if interruption is not None:
+            if not interruption.speech_ended and self._speech_so_far_ms() >= self.settings.confirm_interrupt_ms:
+                self._confirm_interruption("speech goes on")
+            elif (self.clock() - interruption.since) * 1000 > self.settings.false_start_resume_ms:
+                self._dismiss_interruption("timed out")
+        answer = self._answer
+        if answer is None or self._interruption is not None:
+            return
+        self._update_heard(answer)
+        if answer.started_playing and self.state == LiveState.THINKING:
+            self._set_state(LiveState.SPEAKING, "first audio played")
+        if answer.generated.is_set() and answer.synthesized.is_set() and self._played_out():
+            self._finish_answer(answer)
+
+    def _speech_so_far_ms(self) -> float:
+        """Speech heard so far in the utterance in progress (not counting trailing silence)."""
+        listener = self.parts.listener
+        if listener is not None:
+            return listener.segmenter.current_speech_s * 1000
+        started = self._speech_started_at
+        return (self.clock() - started) * 1000 if started is not None else 0.0
+
+    # interruptions -------------------------------------------------------------
+    def _confirm_interruption(self, reason: str) -> None:
+        answer = self._answer
+        self._interruption = None
+        if answer is None:
+            return
+        answer.cancel.cancel()
+        player = self.parts.player
+        if player is not None:
+            player.stop()
+        self._update_heard(answer)
+        answer.entry.interrupted = True
+        answer.entry.final = True
+        self.history.append(Message("assistant", answer.entry.heard_text, interrupted=True))
+        self.transcript_updated.emit(answer.entry)
+        self._record_answer(answer)
+        self._answer = None
+        started = self._speech_started_at or self.clock()
+        self.interruption.emit("confirmed", self.clock() - started)
+        self._set_state(LiveState.USER_SPEAKING, f"barge-in confirmed ({reason})")
+
+    def _dismiss_interruption(self, reason: str) -> None:
+        interruption = self._interruption
+        self._interruption = None
+        if interruption is None:
+            return
+        if self.parts.player is not None:
+            self.parts.player.resume()
+        started = self._speech_started_at or self.clock()
+        self.interruption.emit("resumed", self.clock() - started)
+        self._set_state(interruption.resume_state, f"false start ({reason})")
+
+    def _abort_answer(self, reason: str) -> None:
+        if self._answer is not None:
+            self._answer.cancel.cancel()
+            if self.parts.player is not None:
+                self.parts.player.stop()
+            self._answer = None
+
+    # turns -------------------------------------------------------------------
+    def _new_entry(self, role: str, text: str) -> TranscriptEntry:
+        self._next_id += 1
+        entry = TranscriptEntry(self._next_id, role, text, started_at=self.clock())  # type: ignore[arg-type]
+        self.transcript.append(entry)
+        self.transcript_updated.emit(entry)
+        return entry
+
+    def _begin_turn(self, text: str, audio: np.ndarray | None, transcript: str | None = None) -> None:
+        self._turn_id += 1
+        turn_id = self._turn_id
+        images, video = self._visual_context()
+        content = UserContent(text=text, images=images, video=video, audio=audio)
+        user_entry = self._new_entry("user", text or transcript or "…")
+        user_message = Message("user", text or transcript or "", content)
+        if audio is not None and transcript is None and self.parts.asr is not None:
+            self._asr_pool.submit(self._transcribe_user, user_entry, user_message, audio)
+        else:
+            user_entry.final = True
+            self.transcript_updated.emit(user_entry)
+        turn = Turn(content, history=list(self.history))
+        if self.system_prompt:
+            turn.system_prompt = self.system_prompt
+        self.history.append(user_message)
+        if self.recorder is not None:
+            user_entry.meta["turn"] = turn_id
+            if images:
+                user_entry.meta["frame"] = self.recorder.save_frame(turn_id, images[-1])
+            if audio is not None:
+                user_entry.meta["audio"] = self.recorder.save_utterance(turn_id, audio)
+        answer = _Answer(turn_id, self._new_entry("assistant", ""))
+        self._answer = answer
+        self._set_state(LiveState.THINKING, "user turn ended")
+        self.turn_started.emit(turn)
+        thread = threading.Thread(target=self._generate, args=(answer, turn), name="nexus-live-generate", daemon=True)
+        thread.start()
+
+    def _visual_context(self) -> tuple[list[np.ndarray], VideoClip | None]:
+        frames = self.parts.frames
+        latest = frames.latest()
+        if latest is None:
+            return [], None
+        images = [latest.image]
+        video = None
+        if self.settings.clip_seconds > 0:
+            clip = [f.image for f in frames.clip(self.settings.clip_seconds, self.settings.clip_fps)[:-1]]
+            if len(clip) >= 2:
+                video = VideoClip(clip, self.settings.clip_fps)
+        return images, video
+
+    def _transcribe_user(self, entry: TranscriptEntry, message: Message, audio: np.ndarray) -> None:
+        assert self.parts.asr is not None
+        try:
+            text = self.parts.asr.transcribe(audio).text.strip()
+        except Exception as exc:  # the turn still goes on: the model heard the audio itself
+            log.warning("transcription failed: %s", exc)
+            text = ""
+        entry.text = text or "(unclear speech)"
+        entry.final = True
+        message.text = text
+        self.transcript_updated.emit(entry)
+
+    def _generate(self, answer: _Answer, turn: Turn) -> None:
+        chunker = SentenceChunker()
+        try:
+            for delta in self.parts.engine.stream(turn, answer.cancel):
+                answer.text += delta
+                for chunk in chunker.push(delta):
+                    self._tts_queue.put((answer, chunk))
+            for chunk in chunker.flush():
+                self._tts_queue.put((answer, chunk))
+        except Exception as exc:  # shown to the user; the conversation goes on
+            answer.error = exc
+            self.error_occurred.emit(exc)
+        finally:
+            answer.generated.set()
+            self._tts_queue.put((answer, None))
+            self.turn_finished.emit(self.parts.engine.last_stats)
+
+    def _tts_loop(self) -> None:
+        while self._running.is_set():
+            try:
+                answer, chunk = self._tts_queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if chunk is None:
+                answer.synthesized.set()
+                continue
+            if answer.cancel.cancelled:
+                continue
+            self._speak(answer, chunk)
+
+    def _speak(self, answer: _Answer, chunk: str) -> None:
+        voice, player = self.parts.voice, self.parts.player
+        if voice is None or player is None or self.settings.mute_voice:
+            answer.chunks.append(SpokenChunk(chunk, 0))
+            answer.entry.heard_text = " ".join(c.text for c in answer.chunks)
+            answer.started_playing = True
+            self.transcript_updated.emit(answer.entry)
+            return
+        try:
+            audio = voice.synthesize(chunk, output_rate=player.sample_rate)
+        except Exception as exc:  # skip the chunk, keep talking
+            log.warning("speech synthesis failed for %r: %s", chunk, exc)
+            self.error_occurred.emit(exc)
+            return
+        if answer.cancel.cancelled or audio.size == 0:
+            return
+        answer.chunks.append(SpokenChunk(chunk, int(audio.size)))
+        player.enqueue(audio, tag=(answer.turn_id, len(answer.chunks) - 1))
+
+    def _update_heard(self, answer: _Answer) -> None:
+        player = self.parts.player
+        if player is None or self.settings.mute_voice:
+            return
+        chunks = list(answer.chunks)
+        played = [player.played_samples((answer.turn_id, i)) for i in range(len(chunks))]
+        if any(played):
+            answer.started_playing = True
+        heard = heard_text(chunks, played)
+        if heard != answer.entry.heard_text:
+            answer.entry.heard_text = heard
+            self.transcript_updated.emit(answer.entry)
+
+    def _played_out(self) -> bool:
+        player = self.parts.player
+        if player is None or self.settings.mute_voice:
+            return True
+        return player.queued_samples == 0 and player.state in ("idle", "error")
+
+    def _finish_answer(self, answer: _Answer) -> None:
+        answer.entry.text = answer.text.strip()
+        answer.entry.heard_text = answer.entry.text
+        answer.entry.final = True
+        if answer.error is not None:
+            answer.entry.meta["error"] = str(answer.error)
+        self.transcript_updated.emit(answer.entry)
+        self.history.append(Message("assistant", answer.entry.text))
+        self._record_answer(answer)
+        self._answer = None
+        self._set_state(LiveState.LISTENING, "answer finished")
+
+    def _record_answer(self, answer: _Answer) -> None:
+        if self.recorder is None:
+            return
+        user = next((e for e in reversed(self.transcript) if e.role == "user" and e.id < answer.entry.id), None)
+        self.recorder.write_entry(
+            {
+                "turn": answer.turn_id,
+                "user": user.text if user else "",
+                "frame": user.meta.get("frame") if user else None,
+                "audio": user.meta.get("audio") if user else None,
+                "assistant": answer.entry.shown_text(),
+                "interrupted": answer.entry.interrupted,
+                "time": time.time(),
+            }
+        )
+
+    def _set_state(self, new: LiveState, reason: str) -> None:
+        old = self.state
+        if new == old:
+            return
+        self.state = new
+        if self.parts.listener is not None:
+            self.parts.listener.gate.set_assistant_speaking(new == LiveState.SPEAKING)
+        log.info("live: %s → %s (%s)", old.value, new.value, reason)
+        self.state_changed.emit(StateChange(old, new, reason, self.clock()))

@@ -1,0 +1,168 @@
+"""Live end to end on the PulseAudio null sinks and Xvfb: real microphone, VAD, echo
+cancellation, Whisper tiny.en, Piper and playback.
+
+The first test answers with the tiny random thinker. The barge-in and echo
+tests need an answer long enough to talk over, in English so that Piper speaks
+it; the tiny model's random tokens are not, so they use ``ScriptedEngine``
+(the model's content only: every other part is real).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.config import LiveSettings
+from engine.live.factory import build_live_parts
+from engine.live.session import LiveSession
+from engine.live.states import LiveState
+from engine.omni.base import Engine
+from engine.omni.scripted import ScriptedEngine
+from tests.conftest import needs_display, needs_pulse
+from tests.pulse_routes import say_into_mic, speaker_and_mic
+from tests.speech_fixtures import piper_voice_onnx, synthesize_16k, wer, whisper_tiny_dir
+
+pytestmark = [pytest.mark.slow, pytest.mark.devices, needs_pulse, needs_display]
+
+QUESTION = "What is the weather like in the city today?"
+SECOND = "Stop, tell me about the second window instead."
+LONG_ANSWER = (
+    "The weather in the city is mild today, with a light breeze from the west and a few clouds. "
+    "In the morning it was cool, around twelve degrees, and it will warm up to about eighteen by the "
+    "afternoon. There is a small chance of rain in the evening, so take an umbrella if you go out late. "
+    "Tomorrow looks brighter, with sunshine for most of the day and almost no wind at all."
+)
+SHORT_ANSWER = "The second window shows a terminal with a failing build and a red error message."
+
+
+class Recorder:
+    """Collects a session's events with their times."""
+
+    def __init__(self, session: LiveSession) -> None:
+        self.states: list[tuple[float, LiveState]] = []
+        self.interruptions: list[tuple[float, str, float]] = []
+        self.turns: list = []
+        session.state_changed.connect(lambda change: self.states.append((time.monotonic(), change.new)))
+        session.interruption.connect(lambda kind, since: self.interruptions.append((time.monotonic(), kind, since)))
+        session.turn_started.connect(self.turns.append)
+
+    def kinds(self) -> list[str]:
+        return [kind for _t, kind, _s in self.interruptions]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def padded(audio: np.ndarray, lead_s: float = 0.3, tail_s: float = 0.6) -> np.ndarray:
+    return np.concatenate([np.zeros(int(16_000 * lead_s), np.float32), audio, np.zeros(int(16_000 * tail_s), np.float32)])
+
+
+@pytest.fixture
+def live() -> Iterator[Callable[..., LiveSession]]:
+    sessions: list[LiveSession] = []
+
+    def start(engine: Engine, echo: bool = False, **settings: object) -> LiveSession:
+        config = LiveSettings(source="screen:1", **settings)
+        parts = build_live_parts(engine, config, whisper=whisper_tiny_dir(), voice=piper_voice_onnx())
+        session = LiveSession(parts, config)
+        sessions.append(session)
+        session.start()
+        assert parts.microphone is not None and parts.microphone.wait_until_running(10)
+        time.sleep(1.0)  # let the echo canceller and the capture settle
+        return session
+
+    with speaker_and_mic(echo=False) as _routes:
+        yield start
+        for session in sessions:
+            session.stop()
+
+
+def test_spoken_question_is_heard_seen_and_answered_aloud(live, tiny_loaded) -> None:  # type: ignore[no-untyped-def]
+    from engine.omni.local import GenerationSettings, LocalEngine
+
+    engine = LocalEngine(tiny_loaded, GenerationSettings(max_new_tokens=24, min_new_tokens=24, temperature=0.0))
+    session = live(engine)
+    events = Recorder(session)
+    say_into_mic(padded(synthesize_16k(QUESTION)))
+    wait_for(lambda: len(session.history) >= 2 and session.state == LiveState.LISTENING, 60, "the answer")
+    turn = events.turns[0]
+    assert turn.user.images and turn.user.images[0].ndim == 3, "the engine must see the screen"
+    assert turn.user.audio is not None and 1.5 < turn.user.audio.size / 16_000 < 6, "and hear the utterance"
+    assert engine.last_stats.tokens_by_modality["image"] > 0 and engine.last_stats.tokens_by_modality["audio"] > 0
+    user = session.transcript[0]
+    wait_for(lambda: user.final, 20, "the transcript")
+    assert wer(QUESTION, user.text) <= 0.3, user.text
+    assert session.history[0].role == "user" and session.history[0].text == user.text
+    assert LiveState.SPEAKING in [s for _t, s in events.states]
+    assert session.parts.player is not None and session.parts.player.position > 0, "the answer was played"
+
+
+def test_barge_in_pauses_cancels_truncates_and_answers_the_new_question(live) -> None:  # type: ignore[no-untyped-def]
+    engine = ScriptedEngine([LONG_ANSWER, SHORT_ANSWER], token_s=0.01)
+    session = live(engine)
+    events = Recorder(session)
+    say_into_mic(padded(synthesize_16k(QUESTION)))
+    wait_for(lambda: session.state == LiveState.SPEAKING, 30, "the answer to start")
+    time.sleep(2.5)
+    say_into_mic(padded(synthesize_16k(SECOND), lead_s=0.0))
+    wait_for(lambda: len(session.history) >= 4 and session.state == LiveState.LISTENING, 60, "the second answer")
+    assert events.kinds()[:2] == ["paused", "confirmed"]
+    pause_after_onset = events.interruptions[0][2]
+    assert pause_after_onset < 0.3, f"playback paused {pause_after_onset * 1000:.0f} ms after speech began"
+    interrupted = session.history[1]
+    assert interrupted.role == "assistant" and interrupted.interrupted
+    assert 3 <= len(interrupted.text.split()) < len(LONG_ANSWER.split())
+    assert LONG_ANSWER.startswith(interrupted.text.rstrip(". ")[: len(interrupted.text) // 2])
+    assert engine.turns[1] is not None and len(engine.turns) == 2
+    assert session.history[2].role == "user" and "window" in session.history[2].text.lower()
+    assert session.history[3].text == SHORT_ANSWER
+    assert session.transcript[1].interrupted
+
+
+def test_a_short_noise_burst_resumes_the_answer_without_losing_it(live) -> None:  # type: ignore[no-untyped-def]
+    engine = ScriptedEngine([SHORT_ANSWER + " " + SHORT_ANSWER], token_s=0.01)
+    session = live(engine, vad_engine="webrtc")
+    events = Recorder(session)
+    say_into_mic(padded(synthesize_16k(QUESTION)))
+    wait_for(lambda: session.state == LiveState.SPEAKING, 30, "the answer to start")
+    time.sleep(1.0)
+    n = 16_000 // 5
+    burst = (0.3 * np.random.default_rng(0).standard_normal(n) * np.hanning(n)).astype(np.float32)
+    say_into_mic(padded(burst, lead_s=0.0, tail_s=0.1))
+    wait_for(lambda: len(session.history) >= 2 and session.state == LiveState.LISTENING, 60, "the answer to end")
+    assert events.kinds() == ["paused", "resumed"]
+    assert not session.history[1].interrupted
+    assert session.history[1].text == SHORT_ANSWER + " " + SHORT_ANSWER
+    assert len(engine.turns) == 1
+
+
+def test_its_own_voice_never_interrupts_it_over_a_minute(live) -> None:  # type: ignore[no-untyped-def]
+    engine = ScriptedEngine([LONG_ANSWER], token_s=0.01)
+    with speaker_and_mic(echo=True):
+        session = live(engine)
+        events = Recorder(session)
+        started = time.monotonic()
+        questions = 0
+        while time.monotonic() - started < 60:
+            say_into_mic(padded(synthesize_16k(QUESTION)))
+            questions += 1
+            wait_for(
+                lambda: len(session.history) >= 2 * questions and session.state == LiveState.LISTENING,
+                90,
+                f"answer {questions}",
+            )
+        played_s = session.parts.player.position / session.parts.player.sample_rate
+    assert questions >= 2 and played_s > 40
+    assert events.kinds() == [], f"self-interruptions: {events.interruptions}"
+    assert not any(m.interrupted for m in session.history)
