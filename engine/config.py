@@ -80,6 +80,7 @@ class LiveSettings(BaseModel):
     fps_speaking: float = Field(default=2.0, gt=0, le=10)
     clip_seconds: float = Field(default=4.0, ge=0, le=30)
     clip_fps: float = Field(default=0.5, gt=0, le=4)
+    end_of_turn_ms: int = Field(default=500, ge=100, le=3000)
     confirm_interrupt_ms: int = Field(default=400, ge=50, le=3000)
     false_start_resume_ms: int = Field(default=1500, ge=100, le=10000)
 

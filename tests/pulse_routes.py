@@ -41,16 +41,25 @@ def speaker_and_mic(echo: bool = False, echo_delay_ms: int = 40, echo_volume: st
                 f"latency_msec={echo_delay_ms}", "source_dont_move=true", "sink_dont_move=true",
             )
             modules.append(module)
-            for line in pactl("list", "short", "sink-inputs").splitlines():
-                fields = line.split("\t")
-                if len(fields) > 2 and fields[2] == module:
-                    pactl("set-sink-input-volume", fields[0], echo_volume)
+            pactl("set-sink-input-volume", loopback_input(module), echo_volume)
         yield
     finally:
         pactl("set-default-sink", old_sink)
         pactl("set-default-source", old_source)
         for module in reversed(modules):
             pactl("unload-module", module)
+
+
+def loopback_input(module: str) -> str:
+    """The sink-input index that a loopback module owns."""
+    current = None
+    for line in pactl("list", "sink-inputs").splitlines():
+        line = line.strip()
+        if line.startswith("Sink Input #"):
+            current = line.removeprefix("Sink Input #")
+        elif line == f"Owner Module: {module}" and current is not None:
+            return current
+    raise RuntimeError(f"no sink input belongs to module {module}")
 
 
 def say_into_mic(audio: np.ndarray, rate: int = 16_000, wait: bool = True) -> threading.Thread | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -47,12 +48,20 @@ class Recorder:
         self.states: list[tuple[float, LiveState]] = []
         self.interruptions: list[tuple[float, str, float]] = []
         self.turns: list = []
+        self.errors: list[BaseException] = []
+        session.error_occurred.connect(self.errors.append)
         session.state_changed.connect(lambda change: self.states.append((time.monotonic(), change.new)))
         session.interruption.connect(lambda kind, since: self.interruptions.append((time.monotonic(), kind, since)))
         session.turn_started.connect(self.turns.append)
 
     def kinds(self) -> list[str]:
         return [kind for _t, kind, _s in self.interruptions]
+
+    def __str__(self) -> str:
+        start = self.states[0][0] if self.states else 0.0
+        states = ", ".join(f"{t - start:.2f}s {s.value}" for t, s in self.states)
+        interruptions = ", ".join(f"{t - start:.2f}s {k}" for t, k, _s in self.interruptions)
+        return f"states: {states}; interruptions: {interruptions}; errors: {self.errors}"
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -70,9 +79,12 @@ def padded(audio: np.ndarray, lead_s: float = 0.3, tail_s: float = 0.6) -> np.nd
 
 @pytest.fixture
 def live() -> Iterator[Callable[..., LiveSession]]:
+    """Starts sessions on fresh speaker/mic sinks (with the echo path when asked); stops them after."""
     sessions: list[LiveSession] = []
+    routes = ExitStack()
 
     def start(engine: Engine, echo: bool = False, **settings: object) -> LiveSession:
+        routes.enter_context(speaker_and_mic(echo=echo, echo_volume="100%"))
         config = LiveSettings(source="screen:1", **settings)
         parts = build_live_parts(engine, config, whisper=whisper_tiny_dir(), voice=piper_voice_onnx())
         session = LiveSession(parts, config)
@@ -82,7 +94,7 @@ def live() -> Iterator[Callable[..., LiveSession]]:
         time.sleep(1.0)  # let the echo canceller and the capture settle
         return session
 
-    with speaker_and_mic(echo=False) as _routes:
+    with routes:
         yield start
         for session in sessions:
             session.stop()
@@ -149,20 +161,19 @@ def test_a_short_noise_burst_resumes_the_answer_without_losing_it(live) -> None:
 
 def test_its_own_voice_never_interrupts_it_over_a_minute(live) -> None:  # type: ignore[no-untyped-def]
     engine = ScriptedEngine([LONG_ANSWER], token_s=0.01)
-    with speaker_and_mic(echo=True):
-        session = live(engine)
-        events = Recorder(session)
-        started = time.monotonic()
-        questions = 0
-        while time.monotonic() - started < 60:
-            say_into_mic(padded(synthesize_16k(QUESTION)))
-            questions += 1
-            wait_for(
-                lambda: len(session.history) >= 2 * questions and session.state == LiveState.LISTENING,
-                90,
-                f"answer {questions}",
-            )
-        played_s = session.parts.player.position / session.parts.player.sample_rate
+    session = live(engine, echo=True)  # the speaker comes back into the mic at full level, 40 ms later
+    events = Recorder(session)
+    started = time.monotonic()
+    questions = 0
+    while time.monotonic() - started < 60:
+        say_into_mic(padded(synthesize_16k(QUESTION)))
+        questions += 1
+        wait_for(
+            lambda: len(session.history) >= 2 * questions and session.state == LiveState.LISTENING,
+            90,
+            f"answer {questions} ({events}; history {[(m.role, m.text[:30]) for m in session.history]})",
+        )
+    played_s = session.parts.player.position / session.parts.player.sample_rate
     assert questions >= 2 and played_s > 40
     assert events.kinds() == [], f"self-interruptions: {events.interruptions}"
     assert not any(m.interrupted for m in session.history)

@@ -13,9 +13,10 @@ from engine.media.frame_ring import FrameRing
 from engine.media.microphone import Microphone
 from engine.media.player import Player
 from engine.media.screen import ScreenCapture
-from engine.media.vad import SpeechSegmenter, make_detector
+from engine.media.vad import SegmenterConfig, SpeechSegmenter, make_detector
 from engine.live.session import LiveParts
 from engine.omni.base import Engine
+from engine.omni.turn import AUDIO_RATE
 from engine.speech.asr import WhisperTranscriber
 from engine.speech.tts import PiperVoice
 
@@ -58,14 +59,18 @@ def build_live_parts(
     """Everything a ``LiveSession`` drives, opened lazily by ``LiveSession.start``."""
     frames = FrameRing(capacity=64, max_age_s=60.0)
     capture = make_capture(settings.source, frames, settings)
-    asr = WhisperTranscriber(whisper) if whisper is not None else None
+    asr = WhisperTranscriber(whisper) if whisper is not None and settings.mode != "text_only" else None
     piper = PiperVoice(voice).with_rate(speech_rate) if voice is not None and not settings.mute_voice else None
-    player = Player(output_device, sample_rate=piper.sample_rate) if piper is not None else None
+    # The speaker runs at 16 kHz so the echo canceller's reference is written by the
+    # audio callback itself, in step with the device (the voice is resampled once, upstream).
+    player = Player(output_device, sample_rate=AUDIO_RATE) if piper is not None else None
     microphone = listener = None
     if settings.mode != "text_only":
         microphone = Microphone(input_device)
-        segmenter = SpeechSegmenter(make_detector(settings.vad_engine))
-        reference = player.reference if player is not None else None
+        segmenter = SpeechSegmenter(
+            make_detector(settings.vad_engine), SegmenterConfig(end_ms=settings.end_of_turn_ms)
+        )
+        reference = (lambda: player.callback_reference) if player is not None else None
         listener = Listener(segmenter, lambda _event: None, echo=settings.echo, reference=reference)
     return LiveParts(
         engine=engine,

@@ -77,6 +77,7 @@ class _Answer:
     text: str = ""
     chunks: list[SpokenChunk] = field(default_factory=list)
     generated: threading.Event = field(default_factory=threading.Event)
+    first_audio: threading.Event = field(default_factory=threading.Event)
     synthesized: threading.Event = field(default_factory=threading.Event)
     started_playing: bool = False
     error: BaseException | None = None
@@ -390,22 +391,22 @@ class LiveSession:
         content = UserContent(text=text, images=images, video=video, audio=audio)
         user_entry = self._new_entry("user", text or transcript or "…")
         user_message = Message("user", text or transcript or "", content)
-        if audio is not None and transcript is None and self.parts.asr is not None:
-            self._asr_pool.submit(self._transcribe_user, user_entry, user_message, audio)
-        else:
-            user_entry.final = True
-            self.transcript_updated.emit(user_entry)
         turn = Turn(content, history=list(self.history))
         if self.system_prompt:
             turn.system_prompt = self.system_prompt
         self.history.append(user_message)
+        answer = _Answer(turn_id, self._new_entry("assistant", ""))
+        if audio is not None and transcript is None and self.parts.asr is not None:
+            self._asr_pool.submit(self._transcribe_user, user_entry, user_message, audio, answer.first_audio)
+        else:
+            user_entry.final = True
+            self.transcript_updated.emit(user_entry)
         if self.recorder is not None:
             user_entry.meta["turn"] = turn_id
             if images:
                 user_entry.meta["frame"] = self.recorder.save_frame(turn_id, images[-1])
             if audio is not None:
                 user_entry.meta["audio"] = self.recorder.save_utterance(turn_id, audio)
-        answer = _Answer(turn_id, self._new_entry("assistant", ""))
         self._answer = answer
         self._set_state(LiveState.THINKING, "user turn ended")
         self.turn_started.emit(turn)
@@ -425,8 +426,13 @@ class LiveSession:
                 video = VideoClip(clip, self.settings.clip_fps)
         return images, video
 
-    def _transcribe_user(self, entry: TranscriptEntry, message: Message, audio: np.ndarray) -> None:
+    def _transcribe_user(
+        self, entry: TranscriptEntry, message: Message, audio: np.ndarray, first_audio: threading.Event
+    ) -> None:
         assert self.parts.asr is not None
+        # The answer's first clause is synthesised first: on a small machine the two
+        # compete for the CPU, and hearing the answer early matters more than the transcript.
+        first_audio.wait(timeout=3.0)
         try:
             text = self.parts.asr.transcribe(audio).text.strip()
         except Exception as exc:  # the turn still goes on: the model heard the audio itself
@@ -451,6 +457,7 @@ class LiveSession:
             self.error_occurred.emit(exc)
         finally:
             answer.generated.set()
+            answer.first_audio.set()
             self._tts_queue.put((answer, None))
             self.turn_finished.emit(self.parts.engine.last_stats)
 
@@ -473,6 +480,7 @@ class LiveSession:
             answer.chunks.append(SpokenChunk(chunk, 0))
             answer.entry.heard_text = " ".join(c.text for c in answer.chunks)
             answer.started_playing = True
+            answer.first_audio.set()
             self.transcript_updated.emit(answer.entry)
             return
         try:
@@ -485,6 +493,7 @@ class LiveSession:
             return
         answer.chunks.append(SpokenChunk(chunk, int(audio.size)))
         player.enqueue(audio, tag=(answer.turn_id, len(answer.chunks) - 1))
+        answer.first_audio.set()
 
     def _update_heard(self, answer: _Answer) -> None:
         player = self.parts.player

@@ -2,8 +2,9 @@
 
 The language model produces tokens; text-to-speech wants whole phrases. The
 first chunk of a reply is released at its first clause boundary (a comma,
-semicolon, colon or dash after at least ``min_clause_words`` words) so the
-assistant starts talking quickly; after that, chunks are sentences. A full
+semicolon, colon or dash after at least ``min_clause_words`` words), or after
+``first_chunk_words`` words when no boundary comes sooner, so the assistant
+starts talking quickly; after that, chunks are sentences. A full
 stop only ends a sentence when whitespace follows and the next word does not
 start in lower case, and not after a known abbreviation ("e.g.", "Dr."), an
 initial ("J.") or a list number ("2."); so decimals ("3.14"), versions,
@@ -49,9 +50,12 @@ class SentenceChunker:
     on how it was split into deltas. ``reset()`` prepares for the next reply.
     """
 
-    def __init__(self, min_clause_words: int = 4, max_chars: int = 220) -> None:
+    def __init__(self, min_clause_words: int = 4, max_chars: int = 220, first_chunk_words: int = 8) -> None:
         if min_clause_words < 1:
             raise ValueError("min_clause_words must be at least 1")
+        if first_chunk_words < min_clause_words:
+            raise ValueError("first_chunk_words must be at least min_clause_words")
+        self.first_chunk_words = first_chunk_words
         if max_chars < 20:
             raise ValueError("max_chars must be at least 20")
         self.min_clause_words = min_clause_words
@@ -139,6 +143,10 @@ class SentenceChunker:
                     if not final:
                         return _Scan(None, in_fence, in_inline)
                 elif buf[i + 1].isspace() and len(buf[:i].split()) >= self.min_clause_words:
+                    return _Scan(i + 1, in_fence, in_inline)
+            if self._first and ch.isspace() and i > 0 and not buf[i - 1].isspace():
+                # Synthesis time grows with the chunk: a long first clause delays the first audio.
+                if len(buf[:i].split()) >= self.first_chunk_words and i + 1 < n and not buf[i + 1].isspace():
                     return _Scan(i + 1, in_fence, in_inline)
             i += 1
         if n > self.max_chars:
