@@ -309,12 +309,68 @@ def cpu_section(bench: Bench) -> list[Figure]:
     ]
 
 
+def playback_section(bench: Bench) -> list[Figure]:
+    """Playback stop latency on the real sound server: sound after ``stop()``, from the sink's monitor."""
+    from engine.media.microphone import Microphone
+    from engine.media.player import Player
+
+    rate = bench.voice.sample_rate
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(3 * rate) / rate)).astype(np.float32)
+    tails, calls = [], []
+    with Microphone() as mic, Player(sample_rate=rate) as player:
+        mic.wait_until_running(5)
+        time.sleep(2.0)  # recording timestamps settle in the first seconds
+        for _ in range(bench.repeats):
+            start = mic.ring.total_written
+            player.enqueue(tone)
+            deadline = time.monotonic() + 5
+            while player.position < rate // 2 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            stop_time = player.stream_time()
+            called = time.perf_counter()
+            player.stop()
+            calls.append((time.perf_counter() - called) * 1000)
+            time.sleep(0.4)
+            recording = mic.ring.read_since(start)[1]
+            sounding = np.flatnonzero(np.abs(recording) > 1e-3)
+            end_time = mic.sample_time(start + int(sounding[-1]) + 1) if sounding.size else None
+            if end_time is not None and stop_time is not None:
+                tails.append((end_time - stop_time) * 1000)
+    return [
+        Figure("playback: sound reaching the sink after stop()", statistics.median(tails), "ms",
+               f"max {max(tails):.1f} ms; target <= 20 ms"),
+        Figure("playback: stop() call", statistics.median(calls), "ms"),
+    ]
+
+
+def screen_cpu_section(bench: Bench) -> list[Figure]:
+    """CPU seconds per minute of screen capture at 2 fps (grab, downscale, de-duplicate)."""
+    from engine.errors import DisplayError
+    from engine.media.frame_ring import FrameRing
+    from engine.media.screen import ScreenCapture
+
+    seconds = 15
+    try:
+        capture = ScreenCapture(FrameRing(8, 10.0), 1, fps=2.0)
+        started = time.process_time()
+        capture.start()
+        time.sleep(seconds)
+        capture.stop()
+    except DisplayError as exc:
+        return [Figure("CPU: screen capture at 2 fps", float("nan"), "s/min", f"no screen: {exc.message}")]
+    used = (time.process_time() - started) * 60 / seconds
+    return [Figure("CPU: screen capture at 2 fps (process total while idle)", used, "s/min",
+                   "add the mic + AEC + VAD figure for the whole Live input side")]
+
+
 SECTIONS: list[Callable[[Bench], list[Figure]]] = [
     vad_section,
     barge_in_section,
     tts_section,
     asr_section,
     cpu_section,
+    screen_cpu_section,
+    playback_section,
 ]
 
 
@@ -334,6 +390,9 @@ def bundled_voice() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run every section and print its figures."""
+    from bench.sound_server import ensure_sound_server
+
+    ensure_sound_server()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--whisper", help="Whisper key or folder (default: the bundled tiny.en)")
     parser.add_argument("--voice", help="Piper key or .onnx (default: the bundled joe voice)")
