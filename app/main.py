@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -63,5 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.persist_state = writable
     window.show()
     window.maybe_show_first_run()
+    # Full garbage collections over torch's many objects take ~100 ms and can land on
+    # the GUI thread; objects alive after start-up and after a model load are never garbage.
+    gc.freeze()
+    window.engine_host.ready.connect(lambda _engine: gc.freeze())
     log.info("Nexus %s started; log file %s", __version__, log_file)
     return app.exec()

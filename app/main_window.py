@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from app.about_dialog import AboutDialog
+from app.engine_host import EngineHost
 from app.expert.panel import ExpertPanel
 from app.live.panel import LivePanel
 from app.podcast.panel import PodcastPanel
@@ -34,7 +35,8 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.live_panel = LivePanel()
+        self.engine_host = EngineHost(self)
+        self.live_panel = LivePanel(settings, self.engine_host)
         self.podcast_panel = PodcastPanel()
         self.expert_panel = ExpertPanel()
         self.tabs.addTab(self.live_panel, "Live")
@@ -43,6 +45,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.status = NexusStatusBar()
         self.setStatusBar(self.status)
+        self.engine_host.state_changed.connect(self.status.set_model_state)
         self._build_menus()
         self._restore_state()
         self.status.refresh(settings)
@@ -95,10 +98,11 @@ class MainWindow(QMainWindow):
             return
         self.settings = settings
         self.persist_state = True
+        self.live_panel.set_settings(settings)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.ui.theme)
-        self.status.refresh(settings)
+        self.status.refresh(settings, model_loaded=self.engine_host.engine is not None)
 
     def open_first_run(self) -> None:
         """Open the model chooser and downloader."""
@@ -117,7 +121,7 @@ class MainWindow(QMainWindow):
         self.settings.ui.first_run_done = True
         if self.persist_state:
             self._save_quietly()
-        self.status.refresh(self.settings)
+        self.status.refresh(self.settings, model_loaded=self.engine_host.engine is not None)
 
     def _save_quietly(self) -> None:
         try:
@@ -127,7 +131,8 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Settings not saved", f"The settings file could not be written: {exc}")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        """Remember geometry and the open tab."""
+        """Stop a running session, remember geometry and the open tab."""
+        self.live_panel.shutdown()
         self.settings.ui.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
         self.settings.ui.last_tab = self.tabs.currentIndex()
         if self.persist_state:

@@ -27,13 +27,17 @@ class NexusStatusBar(QStatusBar):
             self.addPermanentWidget(label, 1 if label is self.model_label else 0)
         self.pending = 0
 
-    def refresh(self, settings: Settings) -> None:
-        """Probe everything again (after start-up or a settings change)."""
-        self.pending = 3
+    def refresh(self, settings: Settings, model_loaded: bool = False) -> None:
+        """Probe everything again (after start-up or a settings change).
+
+        While a model is loaded its state comes from the engine host, not from the disk probe.
+        """
+        self.pending = 2 if model_loaded else 3
         model_id = settings.model.model_id
         local_path = settings.model.local_path
         models_dir = settings.folders.resolved_models_dir()
-        run_task(lambda: _model_state(model_id, local_path, models_dir), self._show_model)
+        if not model_loaded:
+            run_task(lambda: _model_state(model_id, local_path, models_dir), self._show_model)
         run_task(system_info.compute_device, self._show_device)
         run_task(system_info.audio_devices, self._show_audio)
 

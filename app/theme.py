@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 _SCHEMES = {
@@ -12,13 +13,45 @@ _SCHEMES = {
 }
 
 
-def apply_theme(app: QApplication, theme: str) -> None:
-    """Use the Fusion style (it honours colour schemes on every platform) with ``theme``.
+def dark_palette() -> QPalette:
+    """A dark Fusion palette, for desktops that do not provide one (X11 without a theme)."""
+    palette = QPalette()
+    base, window, text = QColor(30, 31, 34), QColor(43, 45, 48), QColor(223, 225, 229)
+    disabled = QColor(127, 130, 135)
+    for role, color in (
+        (QPalette.ColorRole.Window, window),
+        (QPalette.ColorRole.WindowText, text),
+        (QPalette.ColorRole.Base, base),
+        (QPalette.ColorRole.AlternateBase, window),
+        (QPalette.ColorRole.ToolTipBase, window),
+        (QPalette.ColorRole.ToolTipText, text),
+        (QPalette.ColorRole.Text, text),
+        (QPalette.ColorRole.Button, window),
+        (QPalette.ColorRole.ButtonText, text),
+        (QPalette.ColorRole.BrightText, QColor(255, 90, 90)),
+        (QPalette.ColorRole.Link, QColor(110, 160, 255)),
+        (QPalette.ColorRole.Highlight, QColor(63, 114, 220)),
+        (QPalette.ColorRole.HighlightedText, QColor(255, 255, 255)),
+        (QPalette.ColorRole.PlaceholderText, disabled),
+    ):
+        palette.setColor(role, color)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return palette
 
-    ``"system"`` lets Qt follow the desktop's light/dark setting and its changes.
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    """Use the Fusion style with ``theme``: ``system`` follows the desktop and its changes.
+
+    An explicit ``dark`` also sets a dark palette, because on desktops without
+    a colour-scheme service the scheme hint alone changes nothing.
     """
     app.setStyle("Fusion")
     app.styleHints().setColorScheme(_SCHEMES.get(theme, Qt.ColorScheme.Unknown))
+    if theme == "dark":
+        app.setPalette(dark_palette())
+    else:
+        app.setPalette(app.style().standardPalette())
 
 
 def is_dark(app: QApplication) -> bool:

@@ -171,6 +171,7 @@ class LiveSession:
         if not self._running.is_set():
             return
         self._queue.put(("stop", None))
+        self._running.clear()
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()

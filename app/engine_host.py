@@ -1,0 +1,157 @@
+"""The app's one answering engine: found on disk and loaded off the Qt thread.
+
+Loading a thinker takes seconds to minutes (torch, weights, GPU upload), so
+``load`` runs it with ``run_task`` and reports progress as short texts for
+the status bar ("loading…", "ready: … on cuda", "error: …"). Every tab that
+answers questions asks this host for its ``engine``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+
+from app.tasks import run_task
+from engine.config import ModelSettings, Settings
+from engine.errors import NexusError
+from engine.omni.base import Engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """Why the engine is not available: a sentence and the next step."""
+
+    message: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    engine: Engine
+    name: str
+    device: str
+
+
+def model_name(model: ModelSettings) -> str:
+    """A short name for the configured model: the local folder's name or the repository's."""
+    if model.local_path is not None:
+        return Path(model.local_path).name
+    return model.model_id.rsplit("/", 1)[-1]
+
+
+def _load_local(model: ModelSettings, models_dir: Path) -> _Loaded:
+    """Resolve and load the thinker (runs in a worker thread; torch is imported here, not at start-up)."""
+    from engine.models import ModelManager
+
+    path = ModelManager(models_dir).resolve(model.model_id, model.local_path)
+    # These bring in torch (seconds); a model that is not on disk is reported before paying for that.
+    from engine.omni.loader import load_thinker
+    from engine.omni.local import GenerationSettings, LocalEngine
+
+    loaded = load_thinker(path, model.device)
+    generation = GenerationSettings(
+        max_new_tokens=model.max_new_tokens, temperature=model.temperature, top_p=model.top_p
+    )
+    return _Loaded(LocalEngine(loaded, generation), model_name(model), loaded.device)
+
+
+def describe_problem(error: BaseException) -> LoadProblem:
+    """A message and hint for ``error``; unexpected errors point at the log."""
+    if isinstance(error, NexusError):
+        return LoadProblem(error.message, error.hint)
+    if isinstance(error, MemoryError):
+        return LoadProblem(
+            "There is not enough memory to load the model.", "Close other programs or choose a smaller model."
+        )
+    return LoadProblem(
+        f"The model could not be loaded: {error}",
+        "See the log file for details (Help → About shows where it is).",
+    )
+
+
+class EngineHost(QObject):
+    """Owns the engine that answers; loads it in the background and says how that went."""
+
+    state_changed = Signal(str)
+    """A short status text: ``"loading…"``, ``"ready: <name> on <device>"`` or ``"error: <message>"``."""
+    ready = Signal(object)
+    """The engine, once it can answer."""
+    failed = Signal(str, str)
+    """``(message, hint)`` when loading failed."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._engine: Engine | None = None
+        self._state = "not loaded"
+        self._problem: LoadProblem | None = None
+        # Bumped by every load/set_engine, so a slow, superseded load cannot win.
+        self._generation = 0
+
+    @property
+    def engine(self) -> Engine | None:
+        """The engine that answers, or ``None`` before a load finished."""
+        return self._engine
+
+    @property
+    def state(self) -> str:
+        """The last text sent on ``state_changed``."""
+        return self._state
+
+    @property
+    def loading(self) -> bool:
+        """Whether a load is in progress."""
+        return self._state == "loading…"
+
+    @property
+    def problem(self) -> LoadProblem | None:
+        """Why the last load failed, or ``None``."""
+        return self._problem
+
+    def load(self, settings: Settings) -> None:
+        """Resolve and load the model named by ``settings`` in the background."""
+        self._generation += 1
+        generation = self._generation
+        model = settings.model.model_copy()
+        models_dir = settings.folders.resolved_models_dir()
+        self._problem = None
+        self._set_state("loading…")
+        run_task(
+            lambda: _load_local(model, models_dir),
+            lambda result, error: shiboken6.isValid(self) and self._loaded(generation, result, error),
+        )
+
+    def set_engine(self, engine: Engine, name: str | None = None, device: str | None = None) -> None:
+        """Use ``engine`` as it is (a scripted engine in tests, an engine loaded elsewhere)."""
+        self._generation += 1
+        info = engine.describe()
+        name = name or Path(info.get("model", "engine")).name
+        device = device or info.get("device") or info.get("backend", "this computer")
+        self._adopt(_Loaded(engine, name, device))
+
+    def _loaded(self, generation: int, result: _Loaded | None, error: BaseException | None) -> None:
+        if generation != self._generation:
+            return
+        if error is not None or result is None:
+            problem = describe_problem(error or RuntimeError("no engine returned"))
+            log.error("model not loaded: %s %s", problem.message, problem.hint)
+            self._problem = problem
+            self._set_state(f"error: {problem.message}")
+            self.failed.emit(problem.message, problem.hint)
+            return
+        self._adopt(result)
+
+    def _adopt(self, loaded: _Loaded) -> None:
+        self._engine = loaded.engine
+        self._problem = None
+        self._set_state(f"ready: {loaded.name} on {loaded.device}")
+        self.ready.emit(loaded.engine)
+
+    def _set_state(self, text: str) -> None:
+        self._state = text
+        self.state_changed.emit(text)
