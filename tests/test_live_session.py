@@ -149,8 +149,8 @@ def test_a_short_noise_burst_resumes_the_answer_without_losing_it(live) -> None:
     say_into_mic(padded(synthesize_16k(QUESTION)))
     wait_for(lambda: session.state == LiveState.SPEAKING, 30, "the answer to start")
     time.sleep(1.0)
-    n = 16_000 // 5
-    burst = (0.3 * np.random.default_rng(0).standard_normal(n) * np.hanning(n)).astype(np.float32)
+    n = 16_000 // 4
+    burst = (0.5 * np.random.default_rng(0).standard_normal(n) * np.hanning(n)).astype(np.float32)
     say_into_mic(padded(burst, lead_s=0.0, tail_s=0.1))
     wait_for(lambda: len(session.history) >= 2 and session.state == LiveState.LISTENING, 60, "the answer to end")
     assert events.kinds() == ["paused", "resumed"]

@@ -27,7 +27,7 @@ from app.live.event_loop_probe import EventLoopProbe
 from app.live.panel import LivePanel
 from app.live.transcript_view import INTERRUPTED_MARK, TranscriptLine
 from engine.config import LiveSettings, Settings, settings_from_values
-from engine.live.factory import build_live_parts
+from engine.live.factory import build_live_parts, load_speech_models
 from engine.live.recorder import list_sessions
 from engine.live.session import LiveParts, LiveSession
 from engine.media.frame_ring import FrameRing
@@ -37,9 +37,6 @@ from tests.conftest import needs_display, needs_pulse
 ANSWER = "Your screen shows a code editor with a failing test and a terminal below it."
 SECOND_ANSWER = "Press F8 to pause the pictures; the conversation goes on."
 MAX_BLOCK_MS = 50.0
-# Loading Whisper parses its tokenizer.json in Rust while holding the GIL (40–85 ms on a 2-core
-# machine): a one-off hitch when a spoken session starts that no app code can shorten.
-MAX_WHISPER_START_BLOCK_MS = 120.0
 
 
 def fresh_settings() -> Settings:
@@ -438,6 +435,8 @@ def test_a_spoken_conversation_with_barge_in_in_the_main_window(qtbot: QtBot, pr
         panel.host.set_engine(engine, name="Scripted answers", device="cpu")
         assert panel.mode_combo.currentData() == "hands_free"
         live = panel.live_settings()
+        # What the tab does for the configured models when it is first shown: load them before Start.
+        load_speech_models(whisper, voice)
 
         probe.reset()
         panel.start_session(lambda: build_live_parts(engine, live, whisper=whisper, voice=voice))
@@ -479,5 +478,5 @@ def test_a_spoken_conversation_with_barge_in_in_the_main_window(qtbot: QtBot, pr
         talking_ms = probe.max_block_ms
         print(f"event loop: longest block {talking_ms:.1f} ms talking, {start_block_ms:.1f} ms starting")
         assert talking_ms <= MAX_BLOCK_MS, f"event loop blocked {talking_ms:.0f} ms"
-        assert start_block_ms <= MAX_WHISPER_START_BLOCK_MS, f"starting blocked {start_block_ms:.0f} ms"
+        assert start_block_ms <= MAX_BLOCK_MS, f"starting blocked {start_block_ms:.0f} ms"
         window.close()

@@ -41,7 +41,7 @@ from app.live.sources import PreviewView, SourceCombo, grab_still, image_from_ar
 from app.live.transcript_view import TranscriptView, mix
 from app.tasks import run_task
 from engine.config import LiveSettings, Settings
-from engine.live.factory import build_live_parts
+from engine.live.factory import build_live_parts, load_speech_models
 from engine.live.recorder import SessionRecorder
 from engine.live.session import LiveParts, LiveSession
 from engine.live.states import LiveState, StateChange
@@ -571,6 +571,12 @@ class LivePanel(QWidget):
             window.addAction(self.pause_action)
         if self.preview.image is None and self.runner.phase == "idle" and not self.source_combo.listing:
             self.refresh_preview()
+            self._preload_speech()
+
+    def _preload_speech(self) -> None:
+        """Load Whisper and the voice in the background before Start (a missing model is reported at Start)."""
+        voices = self.settings.voices
+        run_task(lambda: load_speech_models(voices.whisper_model, voices.assistant_voice), lambda _r, _e: None)
 
     def _install_key_filter(self) -> None:
         app = QApplication.instance()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from engine.config import LiveSettings
@@ -19,6 +20,30 @@ from engine.omni.base import Engine
 from engine.omni.turn import AUDIO_RATE
 from engine.speech.asr import WhisperTranscriber
 from engine.speech.tts import PiperVoice
+
+
+@lru_cache(maxsize=2)
+def _transcriber(whisper: str) -> WhisperTranscriber:
+    return WhisperTranscriber(whisper)
+
+
+@lru_cache(maxsize=4)
+def _voice(voice: str) -> PiperVoice:
+    return PiperVoice(voice)
+
+
+def load_speech_models(whisper: str | Path | None, voice: str | Path | None) -> None:
+    """Load (once per process) the Whisper and Piper models a session will use.
+
+    Loading Whisper parses its tokenizer with the GIL held for tens of
+    milliseconds; doing it ahead of Start (the Live tab calls this when it is
+    first shown) keeps that out of a running session, and later sessions reuse
+    the same models.
+    """
+    if whisper is not None:
+        _transcriber(str(whisper))
+    if voice is not None:
+        _voice(str(voice))
 
 
 def parse_source(source: str) -> tuple[str, int | str]:
@@ -59,8 +84,8 @@ def build_live_parts(
     """Everything a ``LiveSession`` drives, opened lazily by ``LiveSession.start``."""
     frames = FrameRing(capacity=64, max_age_s=60.0)
     capture = make_capture(settings.source, frames, settings)
-    asr = WhisperTranscriber(whisper) if whisper is not None and settings.mode != "text_only" else None
-    piper = PiperVoice(voice).with_rate(speech_rate) if voice is not None and not settings.mute_voice else None
+    asr = _transcriber(str(whisper)) if whisper is not None and settings.mode != "text_only" else None
+    piper = _voice(str(voice)).with_rate(speech_rate) if voice is not None and not settings.mute_voice else None
     # The speaker runs at 16 kHz so the echo canceller's reference is written by the
     # audio callback itself, in step with the device (the voice is resampled once, upstream).
     player = Player(output_device, sample_rate=AUDIO_RATE) if piper is not None else None
