@@ -83,6 +83,8 @@ class LiveSettings(BaseModel):
     end_of_turn_ms: int = Field(default=500, ge=100, le=3000)
     confirm_interrupt_ms: int = Field(default=400, ge=50, le=3000)
     false_start_resume_ms: int = Field(default=1500, ge=100, le=10000)
+    proactive_comments: bool = False
+    proactive_after_s: float = Field(default=10.0, ge=0.1, le=600)
 
 
 class FolderSettings(BaseModel):

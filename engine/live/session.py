@@ -50,6 +50,10 @@ from engine.speech.tts import PiperVoice
 log = logging.getLogger(__name__)
 
 TICK_S = 0.02
+PROACTIVE_PROMPT = (
+    "The screen changed while I was quiet. If something on it is worth a brief, helpful remark, "
+    "make it in one sentence; otherwise say nothing important."
+)
 _WORD = re.compile(r"[A-Za-z0-9]")
 
 
@@ -136,6 +140,8 @@ class LiveSession:
         self._ptt_start: int | None = None
         self._next_id = 0
         self._turn_id = 0
+        self._last_activity = clock()
+        self._frame_seen: float | None = None
         self._threads: list[threading.Thread] = []
         self._running = threading.Event()
         if parts.listener is not None:
@@ -244,6 +250,7 @@ class LiveSession:
             self._on_tick()
 
     def _on_speech_start(self, event: SpeechStart) -> None:
+        self._last_activity = self.clock()
         self._speech_started_at = self.clock() - event.delay_s
         capture = self.parts.capture
         if capture is not None:
@@ -314,7 +321,20 @@ class LiveSession:
             else:
                 self._set_state(LiveState.LISTENING, "push-to-talk too short")
 
+    def _maybe_comment(self) -> None:
+        """Proactive comments (off by default): speak up when the screen changed during a long silence."""
+        if not self.settings.proactive_comments or self.state != LiveState.LISTENING or self._answer is not None:
+            return
+        if self.clock() - self._last_activity < self.settings.proactive_after_s:
+            return
+        latest = self.parts.frames.latest()
+        # Capture skips unchanged frames, so a newer frame than the last turn saw means the screen changed.
+        if latest is None or (self._frame_seen is not None and latest.timestamp <= self._frame_seen):
+            return
+        self._begin_turn(text=PROACTIVE_PROMPT, audio=None, proactive=True)
+
     def _on_tick(self) -> None:
+        self._maybe_comment()
         interruption = self._interruption
         if interruption is not None:
             if not interruption.speech_ended and self._speech_so_far_ms() >= self.settings.confirm_interrupt_ms:
@@ -385,13 +405,20 @@ class LiveSession:
         self.transcript_updated.emit(entry)
         return entry
 
-    def _begin_turn(self, text: str, audio: np.ndarray | None, transcript: str | None = None) -> None:
+    def _begin_turn(
+        self, text: str, audio: np.ndarray | None, transcript: str | None = None, proactive: bool = False
+    ) -> None:
         self._turn_id += 1
         turn_id = self._turn_id
+        self._last_activity = self.clock()
+        latest = self.parts.frames.latest()
+        self._frame_seen = latest.timestamp if latest is not None else self._frame_seen
         images, video = self._visual_context()
         content = UserContent(text=text, images=images, video=video, audio=audio)
-        user_entry = self._new_entry("user", text or transcript or "…")
-        user_message = Message("user", text or transcript or "", content)
+        shown = "(screen changed)" if proactive else text or transcript or "…"
+        user_entry = self._new_entry("user", shown)
+        user_entry.meta["proactive"] = proactive
+        user_message = Message("user", shown if proactive else text or transcript or "", content)
         turn = Turn(content, history=list(self.history))
         if self.system_prompt:
             turn.system_prompt = self.system_prompt
@@ -525,6 +552,7 @@ class LiveSession:
         self.history.append(Message("assistant", answer.entry.text))
         self._record_answer(answer)
         self._answer = None
+        self._last_activity = self.clock()
         self._set_state(LiveState.LISTENING, "answer finished")
 
     def _record_answer(self, answer: _Answer) -> None:
