@@ -35,7 +35,7 @@ def test_three_tabs_and_a_status_bar(qtbot: QtBot) -> None:
 def test_settings_are_saved_and_kept_after_a_restart(qtbot: QtBot) -> None:
     window = open_window(qtbot)
     window.select_tab("expert")
-    window.resize(900, 640)
+    window.resize(1100, 760)
     dialog = window.open_settings()
     qtbot.waitExposed(dialog)
     assert isinstance(dialog, SettingsDialog)
@@ -54,7 +54,7 @@ def test_settings_are_saved_and_kept_after_a_restart(qtbot: QtBot) -> None:
     assert again.settings.model.temperature == 0.35
     assert again.settings.ui.theme == "dark"
     assert again.tabs.currentIndex() == 2
-    assert (again.width(), again.height()) == (900, 640)
+    assert (again.width(), again.height()) == (1100, 760)
     again.close()
 
 

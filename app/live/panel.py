@@ -197,6 +197,10 @@ class LivePanel(QWidget):
         self.record_box.setToolTip(
             "Keep the transcript, the frames and your utterances on this computer, for review and training."
         )
+        self.proactive_box = QCheckBox("Comment on screen changes")
+        self.proactive_box.setToolTip(
+            "When you have been quiet for a while and the screen changes, Nexus may offer a brief remark."
+        )
         mode = _grid()
         mode.addWidget(QLabel("Mode"), 0, 0)
         mode.addWidget(self.mode_combo, 0, 1)
@@ -207,6 +211,7 @@ class LivePanel(QWidget):
         part.addWidget(self.hold_button)
         part.addWidget(self.mute_box)
         part.addWidget(self.record_box)
+        part.addWidget(self.proactive_box)
         return part
 
     def _build_status(self) -> QVBoxLayout:
@@ -261,6 +266,7 @@ class LivePanel(QWidget):
         self.mode_combo.currentIndexChanged.connect(self._choices_changed)
         self.mute_box.toggled.connect(self._choices_changed)
         self.record_box.toggled.connect(self._choices_changed)
+        self.proactive_box.toggled.connect(self._choices_changed)
         self.text_input.returnPressed.connect(self.send_text)
         self.send_button.clicked.connect(self.send_text)
         self.sessions_button.clicked.connect(self.open_sessions)
@@ -276,6 +282,7 @@ class LivePanel(QWidget):
         self.mode_combo.setCurrentIndex(max(0, self.mode_combo.findData(live.mode)))
         self.mute_box.setChecked(live.mute_voice)
         self.record_box.setChecked(live.record_sessions)
+        self.proactive_box.setChecked(live.proactive_comments)
 
     # public API ---------------------------------------------------------------------
     @property
@@ -296,6 +303,7 @@ class LivePanel(QWidget):
                 "mode": self.mode_combo.currentData(),
                 "mute_voice": self.mute_box.isChecked(),
                 "record_sessions": self.record_box.isChecked(),
+                "proactive_comments": self.proactive_box.isChecked(),
             }
         )
 
@@ -534,6 +542,7 @@ class LivePanel(QWidget):
         live.mode = self.mode_combo.currentData()
         live.mute_voice = self.mute_box.isChecked()
         live.record_sessions = self.record_box.isChecked()
+        live.proactive_comments = self.proactive_box.isChecked()
         self._sync_controls()
 
     def _show_still(self, token: int, image: object, error: BaseException | None) -> None:
@@ -638,7 +647,7 @@ class LivePanel(QWidget):
             self.state_label.show_busy("Loading model…")
         elif idle:
             self.state_label.show_state(LiveState.IDLE)
-        for widget in (self.source_combo, self.mode_combo, self.mute_box, self.record_box):
+        for widget in (self.source_combo, self.mode_combo, self.mute_box, self.record_box, self.proactive_box):
             widget.setEnabled(idle and not waiting)
         session = self.session
         self.pause_button.setEnabled(running and session is not None and session.parts.capture is not None)
