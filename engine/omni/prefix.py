@@ -4,7 +4,7 @@ A new turn's prompt is the old prompt, the answer as heard, and the new user
 content, so most of it was already processed. We keep the cache and the token
 ids it covers, find the longest common prefix with the new prompt, crop the
 cache there, and prefill only the rest. A prefix never ends inside a media
-span, and media whose placeholders lie in the reused prefix are not encoded
+span, and media whose marker tokens lie in the reused prefix are not encoded
 again: the remaining pixel values and audio features are sliced to match.
 """
 
@@ -26,7 +26,7 @@ class MediaTokenIds:
 
 
 def media_token_ids(config: Any) -> MediaTokenIds:
-    """Read the placeholder ids from a thinker config."""
+    """Read the media marker token ids from a thinker config."""
     return MediaTokenIds(
         image=int(config.image_token_id if hasattr(config, "image_token_id") else config.image_token_index),
         video=int(config.video_token_id if hasattr(config, "video_token_id") else config.video_token_index),
@@ -69,7 +69,7 @@ def count_spans_before(ids: torch.Tensor, token: int, length: int) -> int:
 
 
 def slice_media(inputs: dict[str, Any], ids: torch.Tensor, length: int, tokens: MediaTokenIds) -> dict[str, Any]:
-    """Processor tensors for the media whose placeholders lie after ``length``."""
+    """Processor tensors for the media whose marker tokens lie after ``length``."""
     out: dict[str, Any] = {}
     for key, grid_key, token in (
         ("pixel_values", "image_grid_thw", tokens.image),
@@ -94,7 +94,7 @@ def slice_media(inputs: dict[str, Any], ids: torch.Tensor, length: int, tokens: 
 
 
 def tokens_by_modality(ids: torch.Tensor, tokens: MediaTokenIds) -> dict[str, int]:
-    """Count placeholder tokens per modality; the rest is text."""
+    """Count media marker tokens per modality; the rest is text."""
     counts = {
         "image": int((ids == tokens.image).sum()),
         "video": int((ids == tokens.video).sum()),
