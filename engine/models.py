@@ -207,6 +207,26 @@ def get_spec(key_or_repo: str) -> ModelSpec:
     )
 
 
+def resolve_downloaded(spec: ModelSpec, manager: ModelManager | None, alternative: str) -> Path:
+    """The folder of a registry model that must already be on disk (no network).
+
+    ``manager`` defaults to one over the models folder in the settings. A model
+    that is not downloaded raises ``ModelNotFound`` whose hint names the
+    download command and ``alternative`` (what else the user can point at).
+    """
+    if manager is None:
+        from engine.config import load_settings
+
+        manager = ModelManager(load_settings().folders.resolved_models_dir())
+    try:
+        return manager.resolve(spec.key)
+    except ModelNotFound as exc:
+        raise ModelNotFound(
+            exc.message,
+            f"Download it with `nexus-cli models download {spec.key}` (or the first-run dialog), or {alternative}.",
+        ) from exc
+
+
 def format_bytes(count: float) -> str:
     """``count`` bytes for people, in decimal units ("1.2 GB")."""
     value = float(count)

@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 from faster_whisper import WhisperModel
 
-from engine.errors import ModelNotFound
-from engine.models import REGISTRY, ModelManager, get_spec
+from engine.models import REGISTRY, ModelManager, get_spec, resolve_downloaded
 from engine.speech.audio import WHISPER_RATE, load_audio, resample, to_mono_float32
 from engine.speech.errors import SpeechModelError
 
@@ -82,18 +81,7 @@ def resolve_whisper_model(model: str | Path, manager: ModelManager | None = None
             f"'{model}' is a {spec.kind} model, not a Whisper model.",
             "Pick one of the whisper-* models from `nexus-cli models list`.",
         )
-    if manager is None:
-        from engine.config import load_settings
-
-        manager = ModelManager(load_settings().folders.resolved_models_dir())
-    try:
-        return manager.resolve(spec.key)
-    except ModelNotFound as exc:
-        raise ModelNotFound(
-            exc.message,
-            f"Download it with `nexus-cli models download {spec.key}` (or the first-run dialog), "
-            "or use a folder that holds a faster-whisper model.",
-        ) from exc
+    return resolve_downloaded(spec, manager, "use a folder that holds a faster-whisper model")
 
 
 class WhisperTranscriber:

@@ -23,8 +23,7 @@ from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 from piper import PiperVoice as _PiperModel
 from piper import SynthesisConfig
 
-from engine.errors import ModelNotFound
-from engine.models import ModelManager, get_spec
+from engine.models import ModelManager, get_spec, resolve_downloaded
 from engine.speech.audio import resample
 from engine.speech.errors import SpeechModelError
 
@@ -74,18 +73,7 @@ def resolve_voice(voice: str | Path, manager: ModelManager | None = None) -> Voi
                 f"'{voice}' is a {spec.kind} model, not a Piper voice.",
                 "Pick a voice with `nexus-cli models list` (the keys that start with 'piper-').",
             )
-        if manager is None:
-            from engine.config import load_settings
-
-            manager = ModelManager(load_settings().folders.resolved_models_dir())
-        try:
-            folder_or_file = manager.resolve(spec.key)
-        except ModelNotFound as exc:
-            raise ModelNotFound(
-                exc.message,
-                f"Download it with `nexus-cli models download {spec.key}` (or the first-run dialog), "
-                "or use a Piper .onnx voice file that is already on disk.",
-            ) from exc
+        folder_or_file = resolve_downloaded(spec, manager, "use a Piper .onnx voice file that is already on disk")
     if folder_or_file.is_dir():
         models = sorted(folder_or_file.glob("*.onnx"))
         if len(models) != 1:
