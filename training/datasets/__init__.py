@@ -1,0 +1,1 @@
+"""The dataset workbench: schema, generators, loaders, normalizers, validator, mixer (no Qt)."""
