@@ -64,6 +64,8 @@ class VoiceSettings(BaseModel):
     assistant_voice: str = "piper-en_US-lessac-medium"
     host_a_voice: str = "piper-en_US-lessac-medium"
     host_b_voice: str = "piper-en_US-ryan-medium"
+    host_a_speaker: int | None = Field(default=None, ge=0)
+    host_b_speaker: int | None = Field(default=None, ge=0)
     speech_rate: float = Field(default=1.0, ge=0.5, le=2.0)
 
 

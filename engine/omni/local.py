@@ -117,13 +117,16 @@ class LocalEngine:
             self._last_frame = small
         return replace(fitted, images=images)
 
+    def _budget(self, turn: Turn) -> int:
+        return turn.max_new_tokens or self.settings.max_new_tokens
+
     def _fit_context(self, turn: Turn) -> tuple[Any, torch.Tensor, Turn]:
         """Processor inputs for ``turn``, dropping the oldest history until it fits."""
         while True:
             messages, media = build_conversation(turn, self.settings.media_window)
             inputs = processor_inputs(self.processor, messages, media)
             ids = inputs["input_ids"][0]
-            if ids.numel() + self.settings.max_new_tokens <= self._max_context:
+            if ids.numel() + self._budget(turn) <= self._max_context:
                 return inputs, ids, turn
             if not turn.history:
                 raise ContextOverflow(
@@ -211,7 +214,7 @@ class LocalEngine:
                 "input_ids": ids[None].to(device),
                 "attention_mask": torch.ones(1, n, dtype=torch.long, device=device),
                 "cache": self._cache,
-                "max_new_tokens": self.settings.max_new_tokens,
+                "max_new_tokens": self._budget(turn),
                 "min_new_tokens": self.settings.min_new_tokens,
                 "do_sample": sampling,
                 "streamer": streamer,

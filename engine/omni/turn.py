@@ -59,6 +59,8 @@ class Turn:
         "You are Nexus, a helpful assistant that sees the user's screen and hears their voice. "
         "Answer briefly and conversationally; your words are spoken aloud."
     )
+    max_new_tokens: int | None = None
+    """A longer (or shorter) answer budget than the engine's default, e.g. for a podcast script."""
 
 
 class CancelToken:
@@ -75,6 +77,19 @@ class CancelToken:
     def cancelled(self) -> bool:
         """Whether ``cancel`` was called."""
         return self._event.is_set()
+
+
+class AnyCancel(CancelToken):
+    """Cancelled as soon as any of ``tokens`` (or this token itself) is."""
+
+    def __init__(self, *tokens: CancelToken) -> None:
+        super().__init__()
+        self._tokens = tokens
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether this token or any of the combined ones was cancelled."""
+        return self._event.is_set() or any(token.cancelled for token in self._tokens)
 
 
 @dataclass

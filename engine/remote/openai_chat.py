@@ -243,7 +243,7 @@ class RemoteEngine:
             "messages": turn_to_messages(turn),
             "stream": True,
             "stream_options": {"include_usage": True},
-            "max_tokens": self.max_tokens,
+            "max_tokens": turn.max_new_tokens or self.max_tokens,
             "temperature": self.temperature,
             "top_p": self.top_p,
         }

@@ -48,14 +48,19 @@ class SentenceChunker:
     ``push(delta)`` returns the chunks that became complete; ``flush()`` ends
     the reply and returns the rest. The chunks depend only on the text, never
     on how it was split into deltas. ``reset()`` prepares for the next reply.
+    ``early_first=False`` makes every chunk a sentence (for text that is
+    already complete, such as a podcast turn).
     """
 
-    def __init__(self, min_clause_words: int = 4, max_chars: int = 220, first_chunk_words: int = 8) -> None:
+    def __init__(
+        self, min_clause_words: int = 4, max_chars: int = 220, first_chunk_words: int = 8, *, early_first: bool = True
+    ) -> None:
         if min_clause_words < 1:
             raise ValueError("min_clause_words must be at least 1")
         if first_chunk_words < min_clause_words:
             raise ValueError("first_chunk_words must be at least min_clause_words")
         self.first_chunk_words = first_chunk_words
+        self.early_first = early_first
         if max_chars < 20:
             raise ValueError("max_chars must be at least 20")
         self.min_clause_words = min_clause_words
@@ -65,7 +70,7 @@ class SentenceChunker:
     def reset(self) -> None:
         """Forget buffered text; the next chunk is again a reply's first."""
         self._buf = ""
-        self._first = True
+        self._first = self.early_first
         self._in_fence = False
         self._in_inline = False
 

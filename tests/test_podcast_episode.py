@@ -1,0 +1,102 @@
+"""Podcast episodes: the whole pipeline to audio at the asked length, the library, export, the tiny model."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from engine.omni.local import GenerationSettings, LocalEngine
+from engine.podcast.builder import EpisodeBuilder, host_voices
+from engine.podcast.episode import EpisodeError, EpisodeStore, Interaction, EpisodeTurn, load_episode, load_sources
+from engine.podcast.export import ExportError, export_episode
+from engine.podcast.formats import EpisodeSpec
+from engine.podcast.outline import NotesCache
+from engine.podcast.sources import load_source
+from engine.podcast.writer import ScriptGenerationError
+from tests.podcast_fixtures import host_voice_pair, make_episode, write_solar_markdown
+
+
+@pytest.mark.parametrize("spec", [EpisodeSpec("brief", "short"), EpisodeSpec("deep-dive", "short", minutes=1.5)])
+def test_episode_spoken_length_is_within_a_quarter_of_the_preset(tmp_path: Path, spec: EpisodeSpec) -> None:
+    episode = make_episode(tmp_path, spec)
+    spoken = sum(turn.duration_s for turn in episode.turns)
+    target = spec.target_minutes() * 60
+    assert 0.75 * target <= spoken <= 1.25 * target, (spoken, target, episode.notes)
+    assert episode.status == "ready" and episode.chapters and episode.chapters[0].first_turn == 0
+    assert {turn.speaker for turn in episode.turns} == ({"Alex"} if spec.format == "brief" else {"Alex", "Sam"})
+    refs = {ref for info in episode.sources for ref in info.refs}
+    assert all(turn.refs and set(turn.refs) <= refs for turn in episode.turns)
+    assert all(turn.sentences and turn.sentences[-1].end_s <= turn.duration_s for turn in episode.turns)
+    again = load_episode(episode.folder)
+    assert again.turns == episode.turns and again.title == episode.title
+    assert [s.sections for s in load_sources(again)] == [load_source(tmp_path / "solar.md").sections]
+
+
+def test_library_lists_and_deletes_episodes(tmp_path: Path) -> None:
+    episode = make_episode(tmp_path, EpisodeSpec("brief", "short"), synthesize_all=False)
+    store = EpisodeStore(tmp_path / "episodes")
+    (store.root / "not-an-episode").mkdir()
+    [summary] = store.list()
+    assert summary.id == episode.id and summary.turns == len(episode.turns) and summary.status == "ready"
+    store.delete(episode.id)
+    assert store.list() == []
+    with pytest.raises(EpisodeError, match="No episode"):
+        store.delete(episode.id)
+    with pytest.raises(EpisodeError, match="not an episode folder"):
+        load_episode(tmp_path)
+
+
+def test_export_wav_and_mp3_decode_with_the_duration_of_the_turns(tmp_path: Path) -> None:
+    episode = make_episode(tmp_path, EpisodeSpec("deep-dive", "short", minutes=0.75))
+    store = EpisodeStore(tmp_path / "episodes")
+    # A typed interaction is part of what was heard; its answers are synthesised like any turn.
+    a, b = host_voice_pair()
+    from engine.podcast.synthesis import TurnSynthesizer
+
+    question = EpisodeTurn(episode.next_turn_id(), "Listener", "What about winter?", [], 0, "question")
+    answer = EpisodeTurn(question.id + 1, "Sam", "In winter the panels still work, just a little less.", [], 0, "answer")
+    episode.interactions.append(Interaction(0, 1, 0, "text", question, [answer]))
+    synth = TurnSynthesizer(episode, host_voices(EpisodeSpec(), a, b))
+    synth.schedule(answer)
+    assert synth.wait(answer, 30)
+    synth.close()
+    store.save(episode)
+    result = export_episode(episode, tmp_path / "out")
+    expected = sum(turn.duration_s for turn in episode.turns) + answer.duration_s
+    wav = sf.info(result.wav)
+    assert abs(wav.duration - expected) < 0.01 and wav.samplerate == episode.sample_rate
+    mp3_audio, mp3_rate = sf.read(result.mp3)
+    assert abs(len(mp3_audio) / mp3_rate - expected) < 0.15 and abs(mp3_audio).max() > 0.05
+    transcript = result.transcript.read_text()
+    assert "## " + episode.chapters[0].title in transcript and "**Listener** (joined): What about winter?" in transcript
+    assert transcript.index("What about winter?") > transcript.index(episode.turns[1].text)
+    chapters = result.chapters.read_text()
+    assert chapters.startswith(";FFMETADATA1") and chapters.count("[CHAPTER]") == len(episode.chapters)
+
+
+def test_export_of_an_unsynthesised_episode_says_what_to_do(tmp_path: Path) -> None:
+    episode = make_episode(tmp_path, EpisodeSpec("brief", "short"), synthesize_all=False)
+    with pytest.raises(ExportError, match="has no audio yet"):
+        export_episode(episode, tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_tiny_random_model_ends_in_a_clear_bounded_failure_or_a_script(tmp_path: Path, tiny_loaded) -> None:  # type: ignore[no-untyped-def]
+    source = load_source(write_solar_markdown(tmp_path / "solar.md"))
+    a, b = host_voice_pair()
+    spec = EpisodeSpec("brief", "short")
+    engine = LocalEngine(tiny_loaded, GenerationSettings(temperature=0.0))
+    builder = EpisodeBuilder(engine, EpisodeStore(tmp_path / "episodes"), NotesCache(tmp_path / "notes"),
+                             host_voices(spec, a, b), attempts=2)
+    started = time.monotonic()
+    try:
+        episode = builder.build([source], spec)
+    except ScriptGenerationError as exc:
+        assert "after 2 attempts" in exc.message
+        assert builder.episode is not None and load_episode(builder.episode.folder).status == "failed"
+    else:
+        assert episode.turns and all(turn.text.strip() for turn in episode.turns)
+    assert time.monotonic() - started < 240
