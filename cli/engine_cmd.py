@@ -8,35 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cli.engine_loading import load_engine
 from engine.config import load_settings
 from engine.errors import NexusError
 
 
-def _model_folder(args: argparse.Namespace) -> Path:
-    if args.model:
-        return Path(args.model).expanduser()
-    from engine.models import ModelManager
-
-    settings = load_settings()
-    return ModelManager(settings.folders.resolved_models_dir()).resolve(
-        settings.model.model_id, settings.model.local_path
-    )
-
-
 def _load_engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from engine.omni.loader import load_thinker
-    from engine.omni.local import GenerationSettings, LocalEngine
-
-    settings = load_settings()
-    device = args.device or settings.model.device
-    print(f"loading {_model_folder(args)} on {device}…", file=sys.stderr)
-    loaded = load_thinker(_model_folder(args), device)
-    generation = GenerationSettings(
-        max_new_tokens=args.max_new_tokens or settings.model.max_new_tokens,
-        temperature=settings.model.temperature,
-        top_p=settings.model.top_p,
-    )
-    return LocalEngine(loaded, generation)
+    return load_engine(load_settings(), args.model, args.device, args.max_new_tokens)
 
 
 def _read_image(path: str) -> np.ndarray:

@@ -5,27 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-from pathlib import Path
 
+from cli.engine_loading import load_engine
 from engine.config import load_settings
 from engine.errors import NexusError
-
-
-def _engine(args: argparse.Namespace, settings) -> object:  # type: ignore[no-untyped-def]
-    from engine.models import ModelManager
-    from engine.omni.loader import load_thinker
-    from engine.omni.local import GenerationSettings, LocalEngine
-
-    folder = Path(args.model) if args.model else ModelManager(settings.folders.resolved_models_dir()).resolve(
-        settings.model.model_id, settings.model.local_path
-    )
-    print(f"loading {folder}…", file=sys.stderr)
-    generation = GenerationSettings(
-        max_new_tokens=settings.model.max_new_tokens,
-        temperature=settings.model.temperature,
-        top_p=settings.model.top_p,
-    )
-    return LocalEngine(load_thinker(folder, args.device or settings.model.device), generation)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if args.text_only:
         live.mode = "text_only"
     parts = build_live_parts(
-        _engine(args, settings),  # type: ignore[arg-type]
+        load_engine(settings, args.model, args.device),
         live,
         whisper=args.whisper or settings.voices.whisper_model,
         voice=None if live.mute_voice else (args.voice or settings.voices.assistant_voice),

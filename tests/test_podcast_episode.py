@@ -100,3 +100,21 @@ def test_tiny_random_model_ends_in_a_clear_bounded_failure_or_a_script(tmp_path:
     else:
         assert episode.turns and all(turn.text.strip() for turn in episode.turns)
     assert time.monotonic() - started < 240
+
+
+def test_cli_make_writes_an_episode_folder_and_reports_bad_sources(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from cli.main import main
+    from tests.speech_fixtures import piper_voice_onnx
+
+    doc = write_solar_markdown(tmp_path / "solar.md")
+    voice = str(piper_voice_onnx())
+    out = tmp_path / "ep"
+    code = main(["podcast", "make", str(doc), "--format", "brief", "--length", "short", "-o", str(out),
+                 "--voice-a", voice, "--voice-b", voice, "--scripted-hosts"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "turns in 1 chapters" in printed and f"saved in {out}" in printed
+    episode = load_episode(out)
+    assert episode.status == "ready" and all(episode.audio_path(t).is_file() for t in episode.turns)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    code = main(["podcast", "make", str(tmp_path / "broken.pdf"), "--scripted-hosts", "--voice-a", voice])
+    assert code != 0 and "broken.pdf" in capsys.readouterr().err

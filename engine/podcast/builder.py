@@ -28,6 +28,17 @@ log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, int, int], None]
 
 
+_RATES: dict[tuple[str, object], float] = {}
+
+
+def voice_rate(voice: PiperVoice) -> float:
+    """Words a minute of ``voice`` in its style, measured once per process."""
+    key = (str(voice.files.onnx), voice.style)
+    if key not in _RATES:
+        _RATES[key] = measure_words_per_minute(voice.synthesize, voice.sample_rate)
+    return _RATES[key]
+
+
 def host_voices(spec: EpisodeSpec, voice_a: PiperVoice, voice_b: PiperVoice) -> dict[str, PiperVoice]:
     """Each host of the spec's format with its voice (a one-host format uses the first)."""
     hosts = get_format(spec.format).hosts
@@ -67,7 +78,7 @@ class EpisodeBuilder:
         fmt = get_format(spec.format)
         minutes = spec.target_minutes()
         first_voice = self.voices[fmt.hosts[0]]
-        rates = [measure_words_per_minute(v.synthesize, v.sample_rate) for v in {id(v): v for v in self.voices.values()}.values()]
+        rates = [voice_rate(v) for v in {id(v): v for v in self.voices.values()}.values()]
         wpm = sum(rates) / len(rates)
         target = word_budget(minutes, wpm)
         title = sources[0].title if len(sources) == 1 else f"{sources[0].title} and {len(sources) - 1} more"

@@ -8,6 +8,7 @@ roughly 140–190 words a minute depending on the voice and its length scale).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -121,9 +122,25 @@ class EpisodeSpec:
         return fmt.minutes_for(self.length)  # type: ignore[arg-type]
 
 
+_DIGITS = re.compile(r"\d+")
+_SPOKEN_SYMBOLS = re.compile(r"(?<=\d)[.:/](?=\d)|[%&@+=]")
+
+
+def _spoken_words(token: str) -> int:
+    if not any(ch.isalnum() for ch in token):
+        return 0
+    runs = _DIGITS.findall(token)
+    if not runs:
+        return 1
+    # Numbers are read out: "0.5" is three words, "2024" four, "15%" two.
+    said = sum(1 if len(run) == 1 else min(len(run), 4) for run in runs)
+    letters = 1 if any(ch.isalpha() for ch in token) else 0
+    return said + letters + len(_SPOKEN_SYMBOLS.findall(token))
+
+
 def count_words(text: str) -> int:
-    """Spoken words in ``text`` (whitespace-separated tokens holding a letter or digit)."""
-    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+    """Words ``text`` takes to say: one per word, numbers and symbols as they are read out."""
+    return sum(_spoken_words(token) for token in text.split())
 
 
 def measure_words_per_minute(synthesize: Callable[[str], np.ndarray], sample_rate: int) -> float:

@@ -118,7 +118,7 @@ class PodcastSession:
         self._answer_cancel.cancel()
         if self.voice is not None:
             self.voice.microphone.block_ready.disconnect(self.voice.listener.on_block)
-            self.voice.microphone.close()
+            self.voice.microphone.stop()
         self.player.close()
         self.synth.close()
         self.player_device.close()
