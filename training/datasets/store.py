@@ -203,9 +203,19 @@ def read_card(root: Path) -> DatasetCard:
 
 
 def shard_paths(root: Path, kinds: Iterable[str] = SHARD_KINDS) -> list[Path]:
-    """The finished shards of a folder, for the given kinds, in name order."""
+    """The finished shards of a folder, for the given kinds, in name order.
+
+    With a card, only the shards it lists count: shards left by an aborted
+    write are never read back as part of the dataset.
+    """
     wanted = set(kinds)
-    return sorted(p for p in Path(root).glob("*.jsonl") if p.name.split("-", 1)[0] in wanted)
+    root = Path(root)
+    if (root / CARD_NAME).is_file():
+        names = read_card(root).shards
+        candidates = [root / name for name in names]
+    else:
+        candidates = list(root.glob("*.jsonl"))
+    return sorted(p for p in candidates if p.name.split("-", 1)[0] in wanted)
 
 
 def iter_raw(root: Path, kinds: Iterable[str] = SHARD_KINDS) -> Iterator[tuple[Path, int, dict]]:
