@@ -1,0 +1,1 @@
+"""Fine-tune jobs: spec, data, collator, runner process, queue (no Qt)."""
