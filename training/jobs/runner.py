@@ -71,9 +71,12 @@ def _callbacks(job_dir: Path, spec: JobSpec, cancel_flag: dict[str, bool]):  # t
         def on_train_begin(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
             self.started = time.time()
             self.start_step = state.global_step
-            update_state(job_dir, max_steps=state.max_steps, step=state.global_step)
+            if state.is_world_process_zero:
+                update_state(job_dir, max_steps=state.max_steps, step=state.global_step)
 
         def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[no-untyped-def]
+            if not state.is_world_process_zero:
+                return
             logs = dict(logs or {})
             done = state.global_step - (self.start_step or 0)
             elapsed = time.time() - self.started

@@ -1,0 +1,175 @@
+"""Fine-tune jobs on the CPU with the tiny models: each runs in its own process through the real queue."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from training.jobs.queue import JobQueue
+from training.jobs.spec import JobSpec, LoraSettings, SpecError, check_spec
+from training.jobs.state import last_checkpoint, read_progress, read_state
+from tests.train_fixtures import tiny_multimodal_dataset, tiny_pairs_dataset
+
+pytestmark = pytest.mark.slow
+ENV = {"GPTQMODEL_CPU_WORKERS": "2", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "2"}
+
+
+def spec_for(model: Path, data: Path, **changes: object) -> JobSpec:
+    values: dict = dict(name="tiny", base_model=str(model), datasets=[str(data)], eval_split=None, max_steps=16,
+                        batch_size=2, gradient_accumulation=1, learning_rate=5e-3, schedule="constant",
+                        warmup_ratio=0.0, save_every=4, device="cpu", lora=LoraSettings(rank=8, alpha=16, dropout=0.0))
+    values.update(changes)
+    return JobSpec(**values)
+
+
+def losses(job: Path, key: str = "loss") -> list[float]:
+    return [row[key] for row in read_progress(job) if row.get(key) is not None]
+
+
+def run_job(queue: JobQueue, spec: JobSpec, timeout: float = 300) -> Path:
+    job = queue.submit(spec)
+    assert queue.run_until_idle(timeout)
+    state = read_state(job)
+    assert state.status == "completed", (state, (job / "runner.log").read_text()[-3000:])
+    return job
+
+
+def quarters(values: list[float]) -> tuple[float, float]:
+    q = max(1, len(values) // 4)
+    return sum(values[:q]) / q, sum(values[-q:]) / q
+
+
+@pytest.fixture
+def queue(tmp_path: Path) -> JobQueue:
+    return JobQueue(tmp_path / "jobs", grace_s=30, poll_s=0.2, environment=ENV)
+
+
+def test_lora_sft_on_multimodal_samples_learns_and_the_adapter_loads_anywhere(
+    queue: JobQueue, tmp_path: Path, tiny_thinker_dir: Path, tiny_loaded  # type: ignore[no-untyped-def]
+) -> None:
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    job = run_job(queue, spec_for(tiny_thinker_dir, data))
+    first, last = quarters(losses(job))
+    assert last < first - 0.5, (first, last)
+    card = json.loads((job / "card.json").read_text())
+    assert card["train_records"] == 12 and card["steps"] == 16 and card["data_hash"]
+    assert any((job / "tensorboard").rglob("events.out.tfevents.*"))
+    # The engine hot-swaps it in and its answers change.
+    from engine.omni.adapters import AdapterSet
+    from engine.omni.local import GenerationSettings, LocalEngine
+    from engine.omni.turn import Turn, UserContent
+
+    engine = LocalEngine(tiny_loaded, GenerationSettings(max_new_tokens=8, min_new_tokens=8, temperature=0.0))
+    adapters = AdapterSet(tiny_loaded.model)
+    turn = Turn(UserContent(text="Say the colour word."))
+    before = "".join(engine.stream(turn))
+    adapters.load("tiny", job / "adapter")
+    adapters.use("tiny")
+    engine._cache = None  # a new adapter invalidates the prefix cache
+    after = "".join(engine.stream(turn))
+    adapters.unload("tiny")
+    assert after != before
+    # Plain PEFT outside Nexus.
+    from peft import PeftModel
+    from transformers import Qwen2_5OmniThinkerForConditionalGeneration
+
+    base = Qwen2_5OmniThinkerForConditionalGeneration.from_pretrained(tiny_thinker_dir)
+    peft_model = PeftModel.from_pretrained(base, str(job / "adapter"))
+    assert any("lora_A" in name for name, _ in peft_model.named_parameters())
+
+
+def test_lora_sft_on_the_gptq_int4_base_uses_trainable_kernels(queue: JobQueue, tmp_path: Path, fixture_cache: Path) -> None:
+    from tests.tiny_omni import cached_tiny_gptq_thinker
+
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    job = run_job(queue, spec_for(cached_tiny_gptq_thinker(fixture_cache), data, max_steps=12))
+    first, last = quarters(losses(job))
+    assert last < first - 0.3, (first, last)
+    assert json.loads((job / "card.json").read_text())["base_quantized"] is True
+
+
+def test_dpo_reward_margin_grows(queue: JobQueue, tmp_path: Path, tiny_thinker_dir: Path) -> None:
+    data = tiny_pairs_dataset(tmp_path / "pairs")
+    job = run_job(queue, spec_for(tiny_thinker_dir, data, method="dpo", max_steps=12, max_length=256))
+    margins = losses(job, "reward_margin")
+    first, last = quarters(margins)
+    assert last > first + 0.5, margins
+
+
+def test_cancel_then_resume_matches_an_uninterrupted_run(queue: JobQueue, tmp_path: Path, tiny_thinker_dir: Path) -> None:
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    straight = run_job(queue, spec_for(tiny_thinker_dir, data, name="straight"))
+    job = queue.submit(spec_for(tiny_thinker_dir, data, name="interrupted"))
+    queue.start()
+    try:
+        deadline = time.monotonic() + 120
+        while read_state(job).step < 6 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        queue.cancel(job)
+        while read_state(job).status not in ("cancelled", "failed", "completed") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        state = read_state(job)
+        assert state.status == "cancelled" and "resume" in state.message, state
+        stopped_at = last_checkpoint(job)
+        assert stopped_at is not None and 6 <= int(stopped_at.name.split("-")[1]) < 16
+        queue.resume(job)
+        deadline = time.monotonic() + 180
+        while read_state(job).status != "completed" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        queue.stop()
+    assert read_state(job).status == "completed" and read_state(job).resumed_from == stopped_at.name
+    a = load_file(straight / "adapter" / "adapter_model.safetensors")
+    b = load_file(job / "adapter" / "adapter_model.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key].float(), b[key].float(), atol=2e-3, rtol=1e-2)
+
+
+def test_a_killed_runner_is_marked_failed_keeps_its_log_and_resumes(queue: JobQueue, tmp_path: Path, tiny_thinker_dir: Path) -> None:
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    job = queue.submit(spec_for(tiny_thinker_dir, data))
+    queue.start()
+    try:
+        deadline = time.monotonic() + 120
+        while last_checkpoint(job) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(read_state(job).pid, signal.SIGKILL)
+        while read_state(job).status != "failed" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "was killed" in read_state(job).message and (job / "runner.log").stat().st_size > 0
+        checkpoint = last_checkpoint(job)
+        queue.resume(job)
+        while read_state(job).status != "completed" and time.monotonic() < deadline + 120:
+            time.sleep(0.2)
+    finally:
+        queue.stop()
+    assert read_state(job).status == "completed" and read_state(job).resumed_from == checkpoint.name
+
+
+def test_impossible_specs_and_bad_data_fail_before_start(queue: JobQueue, tmp_path: Path, tiny_thinker_dir: Path,
+                                                         fixture_cache: Path) -> None:
+    from tests.tiny_omni import cached_tiny_gptq_thinker
+
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    gptq = cached_tiny_gptq_thinker(fixture_cache)
+    assert any("cannot be merged" in p for p in check_spec(spec_for(gptq, data, merge_adapter=True)))
+    assert any("ZERO3 cannot shard" in p for p in check_spec(spec_for(gptq, data, gpus=2, distributed="zero3")))
+    with pytest.raises(SpecError, match="not a dataset folder"):
+        queue.submit(spec_for(tiny_thinker_dir, tmp_path / "missing"))
+    with pytest.raises(SpecError, match="no preference pairs"):
+        queue.submit(spec_for(tiny_thinker_dir, data, method="dpo"))
+    shard = next(data.glob("text-*.jsonl"))
+    shard.write_text(shard.read_text() + "{not json\n")
+    with pytest.raises(SpecError, match="cannot be read"):
+        queue.submit(spec_for(tiny_thinker_dir, data))
+    with pytest.raises(SpecError, match="no config.json"):
+        queue.submit(spec_for(tmp_path, tiny_pairs_dataset(tmp_path / "pairs"), method="dpo"))
+    assert queue.jobs() == []
