@@ -61,21 +61,22 @@ def test_lora_sft_on_multimodal_samples_learns_and_the_adapter_loads_anywhere(
     card = json.loads((job / "card.json").read_text())
     assert card["train_records"] == 12 and card["steps"] == 16 and card["data_hash"]
     assert any((job / "tensorboard").rglob("events.out.tfevents.*"))
-    # The engine hot-swaps it in and its answers change.
+    # The engine hot-swaps it in and its answers change; base and adapter side by side.
     from engine.omni.adapters import AdapterSet
     from engine.omni.local import GenerationSettings, LocalEngine
-    from engine.omni.turn import Turn, UserContent
+    from engine.omni.turn import UserContent
+    from training.jobs.results import ResultError, compare, export_adapter, merge_adapter
 
     engine = LocalEngine(tiny_loaded, GenerationSettings(max_new_tokens=8, min_new_tokens=8, temperature=0.0))
     adapters = AdapterSet(tiny_loaded.model)
-    turn = Turn(UserContent(text="Say the colour word."))
-    before = "".join(engine.stream(turn))
-    adapters.load("tiny", job / "adapter")
-    adapters.use("tiny")
-    engine._cache = None  # a new adapter invalidates the prefix cache
-    after = "".join(engine.stream(turn))
-    adapters.unload("tiny")
-    assert after != before
+    [row] = compare(engine, adapters, job, [UserContent(text="Say the colour word.")])
+    assert row.adapter != row.base and adapters.names == []
+    exported = export_adapter(job, tmp_path / "exported")
+    assert (exported / "adapter_model.safetensors").is_file() and (exported / "nexus_job_card.json").is_file()
+    with pytest.raises(ResultError, match="not empty"):
+        export_adapter(job, tmp_path / "exported")
+    merged = merge_adapter(job, tmp_path / "merged")
+    assert (merged / "config.json").is_file() and not (merged / "adapter_config.json").exists()
     # Plain PEFT outside Nexus.
     from peft import PeftModel
     from transformers import Qwen2_5OmniThinkerForConditionalGeneration

@@ -180,7 +180,7 @@ class JobQueue:
         """Run the scheduler in this thread until no job is queued or running (CLI, tests)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while deadline is None or time.monotonic() < deadline:
-            self._tick()
+            self.tick()
             if self._process is None and not self._order():
                 return True
             time.sleep(self.poll_s)
@@ -193,10 +193,11 @@ class JobQueue:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._tick()
+            self.tick()
             self._stop.wait(self.poll_s)
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
+        """Start the next job or watch the running one (the scheduler thread calls this; so can a CLI loop)."""
         with self._lock:
             if self._process is not None:
                 self._watch()

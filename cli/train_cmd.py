@@ -1,0 +1,119 @@
+"""``nexus-cli train run|status|cancel|resume``: fine-tune jobs from the terminal (the same queue as the GUI)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine.config import load_settings
+from engine.errors import NexusError
+
+
+def _queue():  # type: ignore[no-untyped-def]
+    from training.jobs.queue import JobQueue
+
+    return JobQueue(load_settings().folders.resolved_data_dir() / "jobs")
+
+
+def _find(queue, name: str) -> Path:  # type: ignore[no-untyped-def]
+    path = Path(name).expanduser()
+    if (path / "job.yaml").is_file():
+        return path
+    matches = [job.path for job in queue.jobs() if job.path.name == name or job.path.name.startswith(name)]
+    if len(matches) != 1:
+        raise NexusError(f"No single job matches '{name}'.", "Run `nexus-cli train status` to list jobs.")
+    return matches[0]
+
+
+def _follow(queue, job: Path) -> int:  # type: ignore[no-untyped-def]
+    from training.jobs.state import read_progress, read_state
+
+    seen = 0
+    try:
+        while True:
+            queue.tick()
+            for row in read_progress(job, seen):
+                seen += 1
+                parts = [f"step {row['step']}/{row['max_steps']}"]
+                for key, label in (("loss", "loss"), ("eval_loss", "eval"), ("reward_margin", "margin")):
+                    if row.get(key) is not None:
+                        parts.append(f"{label} {row[key]:.4f}")
+                if row.get("eta_s"):
+                    parts.append(f"eta {row['eta_s']:.0f}s")
+                print("  " + "  ".join(parts), flush=True)
+            state = read_state(job)
+            if state.status in ("completed", "failed", "cancelled") and queue.running is None:
+                print(f"{job.name}: {state.status}. {state.message}")
+                return 0 if state.status == "completed" else 1
+            time.sleep(queue.poll_s)
+    except KeyboardInterrupt:
+        print("cancelling (a checkpoint is saved; `nexus-cli train resume` continues)…", file=sys.stderr)
+        queue.cancel(job)
+        while queue.running is not None:
+            queue.tick()
+            time.sleep(queue.poll_s)
+        return 130
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the spec, queue it and follow it until it ends."""
+    from training.jobs.spec import load_spec
+
+    queue = _queue()
+    job = queue.submit(load_spec(Path(args.spec)))
+    print(f"job {job.name} in {job}")
+    return _follow(queue, job) if not args.detach else 0
+
+
+def status(args: argparse.Namespace) -> int:
+    """List jobs, or one job's state and last figures."""
+    from training.jobs.state import read_progress
+
+    queue = _queue()
+    jobs = [job for job in queue.jobs() if args.job is None or job.path == _find(queue, args.job)]
+    if not jobs:
+        print("no jobs")
+    for job in jobs:
+        rows = [r for r in read_progress(job.path) if r.get("loss") is not None or r.get("reward_margin") is not None]
+        last = rows[-1] if rows else {}
+        figure = f"loss {last['loss']:.4f}" if last.get("loss") is not None else ""
+        print(f"{job.path.name:40s} {job.method:9s} {job.state.status:10s} step {job.state.step}/{job.state.max_steps} "
+              f"{figure}  {job.state.message}")
+    return 0
+
+
+def cancel(args: argparse.Namespace) -> int:
+    """Ask a running job to save a checkpoint and stop (or drop a queued one)."""
+    queue = _queue()
+    queue.cancel(_find(queue, args.job))
+    return 0
+
+
+def resume(args: argparse.Namespace) -> int:
+    """Queue a cancelled or failed job again and follow it."""
+    queue = _queue()
+    job = _find(queue, args.job)
+    queue.resume(job)
+    return _follow(queue, job) if not args.detach else 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``train`` and its actions."""
+    parser = subparsers.add_parser("train", help="fine-tune jobs (LoRA SFT, DPO)")
+    actions = parser.add_subparsers(dest="train_action", metavar="ACTION", required=True)
+    run_parser = actions.add_parser("run", help="check and run a job spec (YAML), printing progress")
+    run_parser.add_argument("spec", metavar="JOB.yaml")
+    run_parser.add_argument("--detach", action="store_true", help="only queue it (the app's queue runs it)")
+    run_parser.set_defaults(func=run)
+    status_parser = actions.add_parser("status", help="list jobs and their state")
+    status_parser.add_argument("job", nargs="?", help="a job folder or name prefix")
+    status_parser.set_defaults(func=status)
+    cancel_parser = actions.add_parser("cancel", help="stop a job after saving a checkpoint")
+    cancel_parser.add_argument("job")
+    cancel_parser.set_defaults(func=cancel)
+    resume_parser = actions.add_parser("resume", help="continue a cancelled or failed job from its checkpoint")
+    resume_parser.add_argument("job")
+    resume_parser.add_argument("--detach", action="store_true")
+    resume_parser.set_defaults(func=resume)
