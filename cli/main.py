@@ -15,9 +15,9 @@ from engine import __version__
 from engine.errors import NexusError
 from engine.logging_setup import setup_logging
 
-from cli import doctor_cmd, engine_cmd, live_cmd, media_cmd, models_cmd, podcast_cmd, screenshot_cmd, train_cmd
+from cli import data_cmd, doctor_cmd, engine_cmd, live_cmd, media_cmd, models_cmd, podcast_cmd, screenshot_cmd, train_cmd
 
-COMMAND_MODULES = (doctor_cmd, models_cmd, engine_cmd, media_cmd, live_cmd, podcast_cmd, train_cmd, screenshot_cmd)
+COMMAND_MODULES = (doctor_cmd, models_cmd, engine_cmd, media_cmd, live_cmd, podcast_cmd, data_cmd, train_cmd, screenshot_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
