@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 
 from engine.config import Settings, load_settings
-from engine.errors import NexusError
 from engine.podcast.formats import FORMATS, EpisodeSpec
 from engine.podcast.sources import DocumentUnreadable, Source, load_source, load_sources
 
@@ -100,6 +99,7 @@ def make(args: argparse.Namespace) -> int:
 
 def play(args: argparse.Namespace) -> int:
     """Play an episode; typed lines are questions to the hosts; with --voice-join, just talk."""
+    from cli.engine_loading import load_engine
     from engine.media.player import Player
     from engine.omni.turn import AUDIO_RATE
     from engine.podcast.episode import load_episode

@@ -364,6 +364,7 @@ def test_sharegpt_export_reads_back(tmp_path: Path) -> None:
     assert [turn["from"] for turn in first["conversations"]] == ["system", "human", "gpt"]
     back = import_files([tmp_path / "sg" / "nexus_sharegpt.jsonl"], tmp_path / "back", domain="x", category="y",
                         media_root=tmp_path / "sg")
+    assert back.imported == 4
     assert dumps(iter_records(tmp_path / "back")) == dumps(r for r in original if isinstance(r, Sample))
 
 
@@ -377,6 +378,7 @@ def test_trl_dpo_export_reads_back(tmp_path: Path, conversational: bool | None) 
     assert all(isinstance(row["prompt"], list) for row in rows)
     assert rows[0]["chosen"] == [{"role": "assistant", "content": "Fixed."}]
     back = import_files([tmp_path / "dpo"], tmp_path / "back", domain="x", category="y")
+    assert back.imported == 2
     assert dumps(iter_records(tmp_path / "back")) == dumps(r for r in original if isinstance(r, PreferencePair))
 
 

@@ -9,11 +9,9 @@ it; the tiny model's random tokens are not, so they use ``ScriptedEngine``
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import numpy as np
 import pytest
