@@ -123,3 +123,20 @@ def test_spoken_question_stops_playback_at_once_is_transcribed_and_answered(podc
     assert interaction.question.audio and interaction.question.duration_s > 1.0
     states = [s for _, s in heard.joins]
     assert states.index("listening") < states.index("transcribing") < states.index("answering")
+
+
+def test_cli_play_speaks_the_remaining_turns_and_ends(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from cli.main import main
+    from tests.speech_fixtures import piper_voice_onnx
+
+    episode = make_episode(tmp_path, EpisodeSpec("brief", "short"))
+    voice = str(piper_voice_onnx())
+    last = len(episode.turns) - 2
+    with speaker_and_mic():
+        code = main(["podcast", "play", str(episode.folder), "--from-turn", str(last), "--no-input",
+                     "--scripted-hosts", "--voice-a", voice, "--voice-b", voice])
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert [line.split(": ", 1)[1] for line in printed.splitlines() if ": " in line] == [
+        turn.text for turn in episode.turns[last:]
+    ]
