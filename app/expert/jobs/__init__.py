@@ -1,0 +1,1 @@
+"""The Expert tab's Fine-tune page: a job form, the queue's jobs, live progress and results."""
