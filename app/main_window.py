@@ -37,8 +37,8 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.engine_host = EngineHost(self)
         self.live_panel = LivePanel(settings, self.engine_host)
-        self.podcast_panel = PodcastPanel()
-        self.expert_panel = ExpertPanel()
+        self.podcast_panel = PodcastPanel(settings, self.engine_host)
+        self.expert_panel = ExpertPanel(settings, self.engine_host)
         self.tabs.addTab(self.live_panel, "Live")
         self.tabs.addTab(self.podcast_panel, "Podcast")
         self.tabs.addTab(self.expert_panel, "Expert")
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.persist_state = True
         self.live_panel.set_settings(settings)
+        self.podcast_panel.set_settings(settings)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.ui.theme)
@@ -133,6 +134,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         """Stop a running session, remember geometry and the open tab."""
         self.live_panel.shutdown()
+        self.podcast_panel.shutdown()
+        self.expert_panel.jobs_page.shutdown()
         self.settings.ui.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
         self.settings.ui.last_tab = self.tabs.currentIndex()
         if self.persist_state:

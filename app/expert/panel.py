@@ -1,24 +1,25 @@
-"""The Expert tab: datasets and fine-tune jobs."""
+"""The Expert tab: the dataset workbench and the fine-tune job board, as two pages."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from app.widgets.intro_panel import IntroPanel
+from app.engine_host import EngineHost
+from app.expert.datasets.page import DatasetsPage
+from app.expert.jobs.page import JobsPage
+from engine.config import Settings
 
 
-class ExpertPanel(IntroPanel):
-    """Shows the Expert feature; the dataset workbench and job board grow here."""
+class ExpertPanel(QWidget):
+    """Datasets (build, preview, validate, mix, export) and Fine-tune (jobs, progress, results)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "Expert",
-            "Fine-tune the model you talk to, on your own data, without leaving the app.",
-            [
-                "Build datasets from synthetic generators, hub recipes, your files and your Live sessions.",
-                "Normalise, validate, deduplicate and mix them; preview text, images and audio.",
-                "Run LoRA SFT and DPO jobs with progress, a live loss plot, cancel and resume.",
-                "Compare the result with the base model, then use it in Live with one click.",
-            ],
-            parent,
-        )
+    def __init__(self, settings: Settings, host: EngineHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pages = QTabWidget()
+        self.datasets_page = DatasetsPage(settings)
+        self.jobs_page = JobsPage(settings, host)
+        self.pages.addTab(self.datasets_page, "Datasets")
+        self.pages.addTab(self.jobs_page, "Fine-tune")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.pages)
