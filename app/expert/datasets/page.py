@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.expert.datasets.bridge import JobOutcome, JobRunner
 from app.expert.datasets.build_panel import BuildPanel
@@ -29,7 +29,7 @@ from app.expert.datasets.validate_panel import ValidatePanel
 from app.live.indicators import Banner
 from engine.config import Settings
 
-LIBRARY_WIDTH = 400
+LIBRARY_WIDTH = 300
 
 
 class DatasetsPage(QWidget):
@@ -57,7 +57,7 @@ class DatasetsPage(QWidget):
 
     def _layout(self) -> None:
         left = QWidget()
-        left.setMinimumWidth(320)
+        left.setMinimumWidth(260)
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
@@ -94,7 +94,12 @@ class DatasetsPage(QWidget):
         layout = QHBoxLayout(holder)
         layout.setContentsMargins(0, 10, 0, 0)
         layout.addWidget(widget)
-        return holder
+        # A scroll area keeps a wide form (Build) from setting the whole window's minimum width.
+        area = QScrollArea()
+        area.setWidget(holder)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        return area
 
     def _connect(self) -> None:
         self.library.selection_changed.connect(self._dataset_selected)
