@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QFont, QKeyEvent, QKeySequence, QPalette, QShowEvent
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -40,6 +40,7 @@ from app.live.sessions_dialog import SessionsDialog
 from app.live.sources import PreviewView, SourceCombo, grab_still, image_from_array, source_kind
 from app.live.transcript_view import TranscriptView, mix
 from app.tasks import run_task
+from app.widgets.labels import section_label
 from engine.config import LiveSettings, Settings
 from engine.live.factory import build_live_parts, load_speech_models
 from engine.live.recorder import SessionRecorder
@@ -65,16 +66,6 @@ CAMERA_NOTE = "The camera turns on when you press Start."
 PAUSED_NOTE = "Capture paused · F8 resumes"
 STOPPED_NOTE = "Stopped · nothing is shared"
 
-
-def _section(title: str) -> QLabel:
-    label = QLabel(title.upper())
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 0.82)
-    font.setBold(True)
-    font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
-    label.setFont(font)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
 
 
 def _grid() -> QGridLayout:
@@ -174,7 +165,7 @@ class LivePanel(QWidget):
         buttons.addWidget(self.pause_button, 2)
         part = QVBoxLayout()
         part.setSpacing(8)
-        part.addWidget(_section("Share"))
+        part.addWidget(section_label("Share"))
         part.addLayout(source)
         part.addWidget(self.preview)
         part.addWidget(self.capture_indicator)
@@ -206,7 +197,7 @@ class LivePanel(QWidget):
         mode.addWidget(self.mode_combo, 0, 1)
         part = QVBoxLayout()
         part.setSpacing(8)
-        part.addWidget(_section("Talk"))
+        part.addWidget(section_label("Talk"))
         part.addLayout(mode)
         part.addWidget(self.hold_button)
         part.addWidget(self.mute_box)
@@ -225,7 +216,7 @@ class LivePanel(QWidget):
         grid.addWidget(self.level_meter, 1, 1)
         part = QVBoxLayout()
         part.setSpacing(8)
-        part.addWidget(_section("Status"))
+        part.addWidget(section_label("Status"))
         part.addLayout(grid)
         return part
 
@@ -233,7 +224,7 @@ class LivePanel(QWidget):
         self.sessions_button = QPushButton("Sessions…")
         self.sessions_button.setToolTip("Recorded sessions: review or delete them.")
         header = QHBoxLayout()
-        header.addWidget(_section("Conversation"))
+        header.addWidget(section_label("Conversation"))
         header.addStretch(1)
         header.addWidget(self.sessions_button)
         self.transcript_view = TranscriptView()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
+
+from app.widgets.labels import muted_label, section_label  # noqa: F401 - used by the tab's widgets
 
 # Saturated enough to carry white text on light and dark themes alike.
 JOIN_COLORS = {
@@ -26,17 +28,6 @@ JOIN_TEXT = {
 ERROR_COLOR = "#e5484d"
 
 
-def section_label(title: str) -> QLabel:
-    """A small, spaced, upper-case heading in the placeholder colour."""
-    label = QLabel(title.upper())
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 0.82)
-    font.setBold(True)
-    font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
-    label.setFont(font)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
-
 
 def rule() -> QFrame:
     """A thin horizontal line between sections."""
@@ -46,13 +37,6 @@ def rule() -> QFrame:
     line.setForegroundRole(QPalette.ColorRole.Midlight)
     return line
 
-
-def muted_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    """A word-wrapped label in the placeholder colour."""
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
 
 
 def clock(seconds: float) -> str:

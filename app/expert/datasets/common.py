@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
+from app.widgets.labels import muted_label, section_label  # noqa: F401 - used by the tab's widgets
 from engine.config import Settings
 from engine.errors import NexusError
 
@@ -69,24 +70,6 @@ def error_text(error: BaseException) -> str:
     return text or type(error).__name__
 
 
-def section_label(title: str) -> QLabel:
-    """A small, bold, upper-case heading in the placeholder colour."""
-    label = QLabel(title.upper())
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * 0.85)
-    font.setBold(True)
-    font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 106)
-    label.setFont(font)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
-
-
-def muted_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    """A word-wrapped label in the placeholder colour."""
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    return label
 
 
 def clock(seconds: float) -> str:
