@@ -38,8 +38,9 @@ from app.live.lifetime import while_alive
 from app.live.session_runner import SessionRunner
 from app.live.sessions_dialog import SessionsDialog
 from app.live.sources import PreviewView, SourceCombo, grab_still, image_from_array, source_kind
-from app.live.transcript_view import TranscriptView, mix
+from app.live.transcript_view import TranscriptView
 from app.tasks import run_task
+from app.widgets.card_list import mix
 from app.widgets.labels import section_label
 from engine.config import LiveSettings, Settings
 from engine.live.factory import build_live_parts, load_speech_models

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from app.widgets.card_list import CardListView, mix
 from engine.live.transcript import TranscriptEntry
 
 LINE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -50,15 +51,6 @@ class TranscriptLine:
         error = entry.meta.get("error")
         return cls(entry.id, entry.role, entry.shown_text(), entry.interrupted, entry.final, str(error or ""))
 
-
-def mix(a: QColor, b: QColor, share_of_b: float) -> QColor:
-    """``a`` blended towards ``b``."""
-    keep = 1.0 - share_of_b
-    return QColor.fromRgbF(
-        a.redF() * keep + b.redF() * share_of_b,
-        a.greenF() * keep + b.greenF() * share_of_b,
-        a.blueF() * keep + b.blueF() * share_of_b,
-    )
 
 
 class TranscriptModel(QAbstractListModel):
@@ -250,8 +242,10 @@ class BubbleDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-class TranscriptView(QListView):
+class TranscriptView(CardListView):
     """A read-only list of bubbles that follows the newest line while scrolled to the bottom."""
+
+    empty_hint = EMPTY_HINT
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -280,25 +274,6 @@ class TranscriptView(QListView):
         self.bubbles.forget()
         self.transcript.clear()
         self._follow = True
-
-    def dataChanged(  # noqa: N802 (Qt override)
-        self,
-        top_left: QModelIndex | QPersistentModelIndex,
-        bottom_right: QModelIndex | QPersistentModelIndex,
-        roles: list[int] | None = None,
-    ) -> None:
-        """A changed line may need more height: lay the rows out again."""
-        super().dataChanged(top_left, bottom_right, roles or [])
-        self.scheduleDelayedItemsLayout()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        """The bubbles, or a hint while there are none."""
-        super().paintEvent(event)
-        if self.transcript.rowCount() == 0:
-            painter = QPainter(self.viewport())
-            color = self.palette().color(QPalette.ColorRole.Text)
-            painter.setPen(mix(color, self.palette().color(QPalette.ColorRole.Base), 0.5))
-            painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter), EMPTY_HINT)
 
     def _remember_position(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 4

@@ -27,8 +27,8 @@ from app.podcast.common import clock, muted_label, rule, section_label
 from app.podcast.generate_form import GenerateForm
 from app.podcast.generation import GenerationRunner
 from app.podcast.library import LibraryView
-from app.podcast.player_pane import PlayerPane
 from app.podcast.playback import OpenedSession, PlaybackRunner, build_session
+from app.podcast.player_pane import PlayerPane
 from app.podcast.snapshot import EpisodeSnapshot, snapshot
 from app.podcast.sources_list import SourcesList
 from app.podcast.speech import load_host_voices

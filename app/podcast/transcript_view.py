@@ -15,8 +15,18 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPaintEvent, QPalette, QTextDocument
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -26,9 +36,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.live.transcript_view import mix
 from app.podcast.snapshot import TranscriptRow
 from app.podcast.transcript_model import ROW_ROLE, Span, TranscriptModel, sentence_span
+from app.widgets.card_list import CardListView, mix
 
 EMPTY_HINT = "Choose an episode in the library, or generate one.\nIts transcript appears here."
 SEEK_HINT = "Double-click to play from here."
@@ -282,8 +292,10 @@ class TurnDelegate(QStyledItemDelegate):
         return True
 
 
-class EpisodeTranscriptView(QListView):
+class EpisodeTranscriptView(CardListView):
     """The transcript of one episode; double-clicking a script turn asks to play from it."""
+
+    empty_hint = EMPTY_HINT
 
     seek_requested = Signal(int)
     """The script index of the turn that was double-clicked."""
@@ -340,22 +352,3 @@ class EpisodeTranscriptView(QListView):
         row = index.data(ROW_ROLE)
         if isinstance(row, TranscriptRow) and row.script_index is not None:
             self.seek_requested.emit(row.script_index)
-
-    def dataChanged(  # noqa: N802 (Qt override)
-        self,
-        top_left: QModelIndex | QPersistentModelIndex,
-        bottom_right: QModelIndex | QPersistentModelIndex,
-        roles: list[int] | None = None,
-    ) -> None:
-        """A changed row may need another height: lay the rows out again."""
-        super().dataChanged(top_left, bottom_right, roles or [])
-        self.scheduleDelayedItemsLayout()
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
-        """The cards, or a hint while there are none."""
-        super().paintEvent(event)
-        if self.transcript.rowCount() == 0:
-            painter = QPainter(self.viewport())
-            color = self.palette().color(QPalette.ColorRole.Text)
-            painter.setPen(mix(color, self.palette().color(QPalette.ColorRole.Base), 0.5))
-            painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter), EMPTY_HINT)
