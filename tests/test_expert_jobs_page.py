@@ -389,7 +389,7 @@ def test_a_real_job_is_tailed_live_without_blocking_and_its_adapter_is_used(
     # A long job: Cancel stops it (with a checkpoint), and Resume becomes possible.
     fill_tiny_job(page, data, name="long", max_steps=400)
     click(qtbot, page.form.queue_button)
-    qtbot.waitUntil(lambda: len(page.jobs.paths()) == 2, timeout=60_000)
+    qtbot.waitUntil(lambda: len(page.jobs.paths()) == 2 and page.jobs.selected() not in (None, job), timeout=60_000)
     long_job = page.jobs.selected()
     assert long_job is not None and long_job != job
     qtbot.waitUntil(lambda: read_state(long_job).step >= 2, timeout=300_000)

@@ -17,6 +17,7 @@ import random
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -337,6 +338,7 @@ def test_cancel_keeps_the_part_and_the_next_download_resumes_with_range(
     assert not (root / BIG).exists()
     assert not manager.is_installed(THINKER)
 
+    _wait_until_quiet(hub)
     hub.reset_stats()
     resumed: list[DownloadProgress] = []
     manager.download(THINKER.key, progress=resumed.append)
@@ -346,6 +348,14 @@ def test_cancel_keeps_the_part_and_the_next_download_resumes_with_range(
     assert (root / BIG).read_bytes() == big
     assert not (root / f"{BIG}.part").exists()
     assert manager.verify(THINKER.key).ok
+
+
+def _wait_until_quiet(hub: FakeHub, settle_s: float = 0.2) -> None:
+    """The server thread of a cancelled request may still be writing its last chunk; let it finish."""
+    last = -1
+    while hub.bytes_sent != last:
+        last = hub.bytes_sent
+        time.sleep(settle_s)
 
 
 def test_dropped_connection_keeps_the_part_and_resumes(manager: ModelManager, hub: FakeHub) -> None:
