@@ -170,3 +170,30 @@ def test_presets_and_word_budget() -> None:
     assert count_words("Hello, world — it's 3 p.m. !") == 5
     with pytest.raises(Exception, match="not a podcast format"):
         get_format("talk-show")
+
+
+class RecordingEngine:
+    """Streams a scripted answer and notes when each stream ended."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self.inner = ScriptedEngine(answers)
+        self.ended: list[float] = []
+
+    def stream(self, turn: Turn, cancel: CancelToken | None = None) -> Iterator[str]:
+        yield from self.inner.stream(turn, cancel)
+        self.ended.append(time.monotonic())
+
+    def describe(self) -> dict[str, str]:
+        return {"model": "recording"}
+
+
+def test_first_chapter_turns_are_handed_on_while_it_is_written_and_later_chapters_absorb_its_length() -> None:
+    engine = RecordingEngine([turns_json(16, 20), turns_json(3, 20)])  # chapter one runs long: 320 words
+    handed: list[tuple[int, float]] = []
+    writer = ScriptWriter(engine, get_format("deep-dive"), on_turn=lambda index, turn: handed.append((index, time.monotonic())))
+    result = writer.write(headings_outline([source(sections=4)], 2), [], 400, ["§ 0"])
+    assert [index for index, _ in handed] == [0] * 16 and handed[0][1] < engine.ended[0]
+    assert len(result.chapters[0]) == 16 and result.trimmed == 0  # nothing already played is cut
+    # The second chapter was asked for what was left (80 words), not half of the total.
+    assert "about 80 spoken words" in engine.inner.turns[1].user.text
+    assert 0.75 <= result.length_ratio <= 1.25

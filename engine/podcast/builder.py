@@ -104,16 +104,36 @@ class EpisodeBuilder:
             episode.title = outline.title
             self.store.save(episode)
 
+            streamed: set[int] = set()
+
+            def mark(index: int) -> None:
+                if len(episode.chapters) <= index:
+                    chapter = outline.chapters[index]
+                    episode.chapters.append(ChapterMark(chapter.title, len(episode.turns), chapter.points, chapter.refs))
+
+            def add(index: int, turn: ScriptTurn) -> None:
+                episode.turns.append(EpisodeTurn(episode.next_turn_id(), turn.speaker, turn.text, turn.refs, index))
+
+            def publish_turn(index: int, turn: ScriptTurn) -> None:
+                # The first chapter arrives turn by turn, so playback can start before it is finished.
+                streamed.add(index)
+                mark(index)
+                add(index, turn)
+                self.store.save(episode)
+                self.on_chapter(episode)
+
             def publish(index: int, turns: list[ScriptTurn]) -> None:
-                chapter = outline.chapters[index]
-                episode.chapters.append(ChapterMark(chapter.title, len(episode.turns), chapter.points, chapter.refs))
+                if index in streamed:
+                    return
+                mark(index)
                 for turn in turns:
-                    episode.turns.append(EpisodeTurn(episode.next_turn_id(), turn.speaker, turn.text, turn.refs, index))
+                    add(index, turn)
                 self.store.save(episode)
                 self.on_chapter(episode)
 
             writer = ScriptWriter(self.engine, fmt, language=spec.language, steer=spec.steer, attempts=self.attempts,
-                                  cancel=self.cancel, on_chapter=publish, progress=self.progress)
+                                  cancel=self.cancel, on_chapter=publish, on_turn=publish_turn,
+                                  progress=self.progress)
             result = writer.write(outline, notes, target, all_refs(sources))
             episode.notes.extend(result.notes)
             episode.notes.append(

@@ -7,7 +7,10 @@ prompt, up to ``attempts`` times, then ``ScriptGenerationError`` says which
 chapter failed. Each chapter is brought within the length tolerance before
 it is handed on (playback may start on it): a short chapter gets one
 extension call, a long one loses turns from its middle (never the opening or
-the goodbye).
+the goodbye). The first chapter is different: with ``on_turn`` set, each of
+its turns is handed on as soon as its JSON object closes, so the episode can
+start while the model is still writing; turns already played cannot be
+trimmed, so later chapters' budgets absorb what it over- or undershot.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from engine.omni.turn import AnyCancel, CancelToken, Turn, UserContent
 from engine.podcast import prompts
 from engine.podcast.formats import LENGTH_TOLERANCE, PodcastFormat, count_words
 from engine.podcast.outline import Cancelled, Note, Outline, notes_for_chapter
-from engine.podcast.script import ScriptFormatError, ScriptTurn, TurnStreamParser, parse_turns
+from engine.podcast.script import ScriptFormatError, ScriptTurn, TurnStreamParser, TurnValidator, parse_turns
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,7 @@ class ScriptWriter:
         material_chars: int = 10_000,
         cancel: CancelToken | None = None,
         on_chapter: Callable[[int, list[ScriptTurn]], None] | None = None,
+        on_turn: Callable[[int, ScriptTurn], None] | None = None,
         progress: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.engine = engine
@@ -82,18 +86,21 @@ class ScriptWriter:
         self.material_chars = material_chars
         self.cancel = cancel or CancelToken()
         self.on_chapter = on_chapter or (lambda index, turns: None)
+        self.on_turn = on_turn
         self.progress = progress or (lambda stage, done, total: None)
 
     def write(self, outline: Outline, notes: Sequence[Note], target_words: int, known_refs: Sequence[str]) -> ScriptResult:
         """The whole script; ``on_chapter`` gets each chapter once final (playback may start)."""
         result = ScriptResult([], target_words)
         count = len(outline.chapters)
-        budgets = _split(target_words, count)
         for index, chapter in enumerate(outline.chapters):
             self.progress("script", index, count)
+            # What is left of the budget, shared by the chapters still to write.
+            budget = max(40, round((target_words - result.words) / (count - index)))
             material = notes_for_chapter(notes, chapter, self.material_chars)
-            turns = self._chapter(result, outline, index, material, budgets[index], known_refs, extend=False)
-            self._fit_chapter(result, outline, index, turns, material, budgets[index], known_refs)
+            stream = self.on_turn is not None and index == 0
+            turns = self._chapter(result, outline, index, material, budget, known_refs, extend=False, stream=stream)
+            self._fit_chapter(result, outline, index, turns, material, budget, known_refs, streamed=stream)
             result.chapters.append(turns)
             self.on_chapter(index, turns)
         self.progress("script", count, count)
@@ -105,20 +112,23 @@ class ScriptWriter:
         return result
 
     def _fit_chapter(self, result: ScriptResult, outline: Outline, index: int, turns: list[ScriptTurn],
-                     material: str, budget: int, known_refs: Sequence[str]) -> None:
+                     material: str, budget: int, known_refs: Sequence[str], *, streamed: bool = False) -> None:
         """Bring one chapter within the tolerance before it is published (chapters are final once played)."""
         last_chapter = index == len(outline.chapters) - 1
         words = _words(turns)
         if words < (1 - LENGTH_TOLERANCE) * budget:
             try:
                 more = self._chapter(result, outline, index, material, budget - words, known_refs, extend=True,
-                                     previous_turns=turns)
+                                     previous_turns=turns, stream=streamed)
             except ScriptGenerationError:
                 more = []
             if more:
-                position = len(turns) - 1 if last_chapter and len(turns) > 1 else len(turns)
+                # A streamed chapter's turns may be playing already: more can only come after them.
+                position = len(turns) - 1 if last_chapter and len(turns) > 1 and not streamed else len(turns)
                 turns[position:position] = more
                 result.extended += 1
+        if streamed:
+            return
         first = 1 if index == 0 else 0
         while _words(turns) > (1 + LENGTH_TOLERANCE * 0.4) * budget:
             end = len(turns) - (1 if last_chapter else 0)
@@ -133,7 +143,8 @@ class ScriptWriter:
         return [(turn.speaker, turn.text) for turn in flat[-2:]]
 
     def _chapter(self, result: ScriptResult, outline: Outline, index: int, material: str, words: int,
-                 known_refs: Sequence[str], *, extend: bool, previous_turns: Sequence[ScriptTurn] = ()) -> list[ScriptTurn]:
+                 known_refs: Sequence[str], *, extend: bool, previous_turns: Sequence[ScriptTurn] = (),
+                 stream: bool = False) -> list[ScriptTurn]:
         chapter = outline.chapters[index]
         prompt = prompts.segment_prompt(
             fmt=self.fmt, episode_title=outline.title, chapter_title=chapter.title, chapter_index=index,
@@ -148,7 +159,19 @@ class ScriptWriter:
             if attempt:
                 result.repairs += 1
             ask = prompt if attempt == 0 else prompt + "\n\n" + prompts.repair_prompt(answer)
-            answer = self._generate(ask, words)
+            validator = TurnValidator(self.fmt.hosts, known_refs) if stream else None
+            streamed: list[ScriptTurn] = []
+
+            def hand_on(raw: dict) -> None:
+                assert validator is not None and self.on_turn is not None
+                made = validator.turn(raw, streamed[-1].speaker if streamed else previous_speaker)
+                if made is not None:
+                    streamed.append(made)
+                    self.on_turn(index, made)
+
+            answer = self._generate(ask, words, hand_on if stream else None)
+            if streamed:
+                return streamed
             try:
                 turns = parse_turns(answer, self.fmt.hosts, known_refs, previous_speaker)
             except ScriptFormatError as exc:
@@ -162,7 +185,7 @@ class ScriptWriter:
             "or shorten the sources.",
         )
 
-    def _generate(self, prompt: str, words: int) -> str:
+    def _generate(self, prompt: str, words: int, on_object: Callable[[dict], None] | None = None) -> str:
         if self.cancel.cancelled:
             raise Cancelled("Episode generation was cancelled.")
         turn = Turn(UserContent(text=prompt), system_prompt=prompts.SCRIPT_SYSTEM,
@@ -172,7 +195,9 @@ class ScriptWriter:
         parser = TurnStreamParser()
         relay = AnyCancel(self.cancel, stop)
         for delta in self.engine.stream(turn, relay):
-            parser.feed(delta)
+            for raw in parser.feed(delta):
+                if on_object is not None:
+                    on_object(raw)
             if len(parser.text) > cap:
                 stop.cancel()  # a runaway answer: keep what was written, stop paying for more
         if self.cancel.cancelled:
@@ -182,8 +207,3 @@ class ScriptWriter:
 
 def _words(turns: Sequence[ScriptTurn]) -> int:
     return sum(count_words(turn.text) for turn in turns)
-
-
-def _split(total: int, parts: int) -> list[int]:
-    base = total // max(parts, 1)
-    return [base + (1 if i < total % max(parts, 1) else 0) for i in range(max(parts, 1))]
