@@ -419,7 +419,9 @@ def test_player_counts_each_tag_and_taps_a_16k_reference(mic: Microphone, player
     played_at = player.reference_time(reference_start + first)
     heard_at = mic.sample_time(heard_from)
     assert played_at is not None and heard_at is not None
-    assert abs(heard_at - played_at) < 0.003, f"clocks disagree by {(heard_at - played_at) * 1000:.1f} ms"
+    # Within one 10 ms block: callback timestamps jitter by a few ms on a loaded machine (4 ms seen),
+    # while clocks that were not shared would differ by the output latency (60 ms and more).
+    assert abs(heard_at - played_at) < 0.010, f"clocks disagree by {(heard_at - played_at) * 1000:.1f} ms"
 
 
 def _pactl(*args: str) -> str:
