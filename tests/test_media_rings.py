@@ -315,5 +315,6 @@ def test_ten_minutes_of_audio_and_frames_keep_memory_flat() -> None:
     grown = process.memory_info().rss - start
     assert ring.total_written == pytest.approx(600 * 16_000, abs=200)
     assert len(frames) == 40
-    # A leak of one 10 ms block per block would be 35 MB; of one frame per frame, 1.8 GB.
-    assert grown < 8e6, f"resident memory grew by {grown / 1e6:.1f} MB over 9 simulated minutes"
+    # A leak of one 10 ms block per block would be 35 MB; of one frame per frame, 1.8 GB. After hundreds of
+    # other tests in the same process, malloc arenas alone have moved RSS by 10 MB.
+    assert grown < 16e6, f"resident memory grew by {grown / 1e6:.1f} MB over 9 simulated minutes"
