@@ -75,6 +75,17 @@ def describe_problem(error: BaseException) -> LoadProblem:
     )
 
 
+def model_state_text(state: str, action: str) -> str:
+    """The panel line for an engine ``state``; ``action`` names the button that loads the model."""
+    if state == "not loaded":
+        return f"Model: loads when you press {action}"
+    if state.startswith("ready: "):
+        return f"Model: {state.removeprefix('ready: ')} · ready"
+    if state.startswith("error: "):
+        return "Model: not loaded"
+    return f"Model: {state}"
+
+
 class EngineHost(QObject):
     """Owns the engine that answers; loads it in the background and says how that went."""
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.engine_host import EngineHost
+from app.engine_host import EngineHost, model_state_text
 from app.live.bridge import LiveBridge
 from app.live.indicators import Banner, CaptureIndicator, LevelMeter, StatePill, problem_text
 from app.live.lifetime import while_alive
@@ -547,15 +547,7 @@ class LivePanel(QWidget):
         self.preview.set_image(image, PREVIEW_NOTE)  # type: ignore[arg-type]
 
     def _show_model_state(self, state: str) -> None:
-        if state == "not loaded":
-            text = "Model: loads when you press Start"
-        elif state.startswith("ready: "):
-            text = f"Model: {state.removeprefix('ready: ')} · ready"
-        elif state.startswith("error: "):
-            text = "Model: not loaded"
-        else:
-            text = f"Model: {state}"
-        self.model_label.setText(text)
+        self.model_label.setText(model_state_text(state, "Start"))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """Recolour the Start button when the theme changes."""

@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from app.widgets.card_list import CardListView, mix
+from app.widgets.card_list import CardListView, card_width, mix
 from engine.live.transcript import TranscriptEntry
 
 LINE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -134,13 +134,6 @@ class BubbleDelegate(QStyledItemDelegate):
         self._cache.clear()
 
     @staticmethod
-    def _width(option: QStyleOptionViewItem) -> int:
-        view = option.widget  # type: ignore[attr-defined]
-        if isinstance(view, QAbstractItemView):
-            return view.viewport().width()
-        return option.rect.width()  # type: ignore[attr-defined]
-
-    @staticmethod
     def _fonts(base: QFont) -> tuple[QFont, QFont]:
         caption = QFont(base)
         caption.setPointSizeF(base.pointSizeF() * 0.85)
@@ -196,7 +189,7 @@ class BubbleDelegate(QStyledItemDelegate):
         line = index.data(LINE_ROLE)
         if not isinstance(line, TranscriptLine):
             return super().sizeHint(option, index)
-        width = self._width(option)
+        width = card_width(option)
         return QSize(width, self._layout(line, width, option.font).height)  # type: ignore[attr-defined]
 
     def paint(
@@ -209,7 +202,7 @@ class BubbleDelegate(QStyledItemDelegate):
         rect: QRect = option.rect  # type: ignore[attr-defined]
         font: QFont = option.font  # type: ignore[attr-defined]
         palette: QPalette = option.palette  # type: ignore[attr-defined]
-        layout = self._layout(line, self._width(option), font)
+        layout = self._layout(line, card_width(option), font)
         caption_font, mark_font = self._fonts(font)
         base = palette.color(QPalette.ColorRole.Base)
         text_color = palette.color(QPalette.ColorRole.Text)

@@ -19,7 +19,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from app.engine_host import EngineHost
+from app.engine_host import EngineHost, model_state_text
 from app.live.indicators import Banner
 from app.live.lifetime import while_alive
 from app.podcast.bridge import PodcastBridge
@@ -365,15 +365,7 @@ class PodcastPanel(QWidget):
         self._sync_generate()
 
     def _show_model_state(self, state: str) -> None:
-        if state == "not loaded":
-            text = "Model: loads when you press Generate"
-        elif state.startswith("ready: "):
-            text = f"Model: {state.removeprefix('ready: ')} · ready"
-        elif state.startswith("error: "):
-            text = "Model: not loaded"
-        else:
-            text = f"Model: {state}"
-        self.model_label.setText(text)
+        self.model_label.setText(model_state_text(state, "Generate"))
 
     # library ------------------------------------------------------------------------
     def _library_selected(self, episode_id: str, folder: object) -> None:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from app.podcast.snapshot import TranscriptRow
 from app.podcast.transcript_model import ROW_ROLE, Span, TranscriptModel, sentence_span
-from app.widgets.card_list import CardListView, mix
+from app.widgets.card_list import CardListView, card_width, mix
 
 EMPTY_HINT = "Choose an episode in the library, or generate one.\nIts transcript appears here."
 SEEK_HINT = "Double-click to play from here."
@@ -162,13 +162,6 @@ class TurnDelegate(QStyledItemDelegate):
         self._docs.clear()
 
     @staticmethod
-    def _width(option: QStyleOptionViewItem) -> int:
-        view = option.widget  # type: ignore[attr-defined]
-        if isinstance(view, QAbstractItemView):
-            return view.viewport().width()
-        return option.rect.width()  # type: ignore[attr-defined]
-
-    @staticmethod
     def card_span(row: TranscriptRow, width: int) -> tuple[int, int]:
         """``(left, width)`` of the row's card in a view ``width`` wide."""
         usable = max(160, width - 2 * _OUTER_X)
@@ -214,7 +207,7 @@ class TurnDelegate(QStyledItemDelegate):
         row = index.data(ROW_ROLE)
         if not isinstance(row, TranscriptRow):
             return super().sizeHint(option, index)
-        width = self._width(option)
+        width = card_width(option)
         doc = self.document(row, width, option.font, option.palette)  # type: ignore[attr-defined]
         extra = 10 if row.kind == "chapter" else 0
         return QSize(width, int(doc.size().height()) + 2 * (_PAD_Y + _GAP_Y) + extra)

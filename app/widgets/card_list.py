@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QListView
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyleOptionViewItem
 
 
 def mix(a: QColor, b: QColor, share_of_b: float) -> QColor:
@@ -15,6 +15,14 @@ def mix(a: QColor, b: QColor, share_of_b: float) -> QColor:
         a.greenF() * keep + b.greenF() * share_of_b,
         a.blueF() * keep + b.blueF() * share_of_b,
     )
+
+
+def card_width(option: QStyleOptionViewItem) -> int:
+    """The width a card may take: the view's viewport, so cards follow the window, not a stale rect."""
+    view = option.widget  # type: ignore[attr-defined]
+    if isinstance(view, QAbstractItemView):
+        return view.viewport().width()
+    return option.rect.width()  # type: ignore[attr-defined]
 
 
 class CardListView(QListView):

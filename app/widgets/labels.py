@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 
 def section_label(title: str) -> QLabel:
-    """A small, bold, spaced, upper-case heading in the placeholder colour."""
+    """A small, bold, spaced, upper-case heading in the muted text colour."""
     label = QLabel(title.upper())
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 0.82)
@@ -19,7 +19,7 @@ def section_label(title: str) -> QLabel:
 
 
 def muted_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    """A word-wrapped label in the placeholder colour."""
+    """A word-wrapped label in the muted text colour."""
     label = QLabel(text, parent)
     label.setWordWrap(True)
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)

@@ -42,11 +42,6 @@ def _stamp(seconds: float) -> str:
     return f"{minutes:02d}:{secs:02d}"
 
 
-def heard_turns(episode: Episode, include_interactions: bool = True) -> list[EpisodeTurn]:
-    """The turns to export, in order (typed questions have no audio and are left out of the sound)."""
-    turns = list(episode.timeline()) if include_interactions else list(episode.turns)
-    return turns
-
 
 def _turn_audio(episode: Episode, turn: EpisodeTurn) -> np.ndarray:
     path = episode.audio_path(turn)
@@ -75,7 +70,7 @@ def export_episode(episode: Episode, out_dir: Path, *, wav: bool = True, mp3: bo
     lines = [f"# {episode.title}", "", f"*{episode.created} · {episode.spec.get('format', '')}*", ""]
     chapter_starts = {mark.first_turn: mark.title for mark in episode.chapters}
     script_index = {turn.id: i for i, turn in enumerate(episode.turns)}
-    for turn in heard_turns(episode, include_interactions):
+    for turn in (episode.timeline() if include_interactions else episode.turns):
         index = script_index.get(turn.id)
         if index is not None and index in chapter_starts:
             lines += [f"## {chapter_starts[index]}", ""]

@@ -10,7 +10,6 @@ chapters come from the sources' own headings, which is always possible.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -263,9 +262,3 @@ def notes_for_chapter(notes: Sequence[Note], chapter: Chapter, max_chars: int) -
     wanted = set(chapter.refs)
     chosen = [note for note in notes if wanted.intersection(note.refs)] if wanted else []
     return render_notes(chosen or list(notes), max_chars)
-
-
-def source_fingerprint(sources: Sequence[Source]) -> str:
-    """A short hash naming this set of sources."""
-    digest = hashlib.sha256("".join(sorted(source.sha256 for source in sources)).encode())
-    return digest.hexdigest()[:16]

@@ -17,7 +17,6 @@ import itertools
 import logging
 import queue
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,20 +167,6 @@ class PodcastPlayer:
     def writing_finished(self) -> None:
         """The script is complete; reaching its end finishes the episode."""
         self.more_turns_coming = False
-
-    def wait_for_state(self, state: str, timeout: float) -> bool:
-        """Block until ``state`` is announced (for the CLI and tests)."""
-        done = threading.Event()
-
-        def check(new: str) -> None:
-            if new == state:
-                done.set()
-
-        self.state_changed.connect(check)
-        try:
-            return self._state == state or done.wait(timeout)
-        finally:
-            self.state_changed.disconnect(check)
 
     def close(self) -> None:
         """Stop playback and the worker."""
@@ -371,8 +356,3 @@ class PodcastPlayer:
         if state != self._state:
             self._state = state
             self.state_changed.emit(state)
-
-
-def connect_logging(player: PodcastPlayer, sink: Callable[[str], None]) -> None:
-    """Print turns as they start (the CLI's transcript)."""
-    player.turn_started.connect(lambda turn: sink(f"{turn.speaker}: {turn.text}"))

@@ -136,11 +136,6 @@ class TurnSynthesizer:
                 raise self._failed[turn.id]
             return ok and (turn.id in self._done)
 
-    def is_ready(self, turn: EpisodeTurn) -> bool:
-        """Whether ``turn`` has audio now."""
-        with self._cond:
-            return turn.id in self._done or self._has_audio(turn)
-
     def close(self) -> None:
         """Stop the worker (the turn being synthesised is finished first)."""
         with self._cond:

@@ -59,7 +59,7 @@ class ValidatePanel(QWidget):
             self.target_label.setText("Select a dataset in the library to validate it.")
         else:
             self.target_label.setText(f"Checks every row of “{entry.name}”: JSON, schema, roles, "
-                                      "lengths, media files, placeholders, exact and near duplicates.")
+                                      "lengths, media files, media tags, exact and near duplicates.")
             self.clean_name.setText(f"{entry.path.name}-clean")
         self._sync()
 
