@@ -78,6 +78,12 @@ class HostEngine:
             )
         yield from engine.stream(turn, cancel)
 
+    def reset(self) -> None:
+        """Reset the current engine, if any."""
+        engine = self._current()
+        if engine is not None:
+            engine.reset()
+
     def describe(self) -> dict[str, str]:
         """The current engine's description."""
         engine = self._current()

@@ -157,6 +157,8 @@ class LiveSession:
             return
         self._running.set()
         parts = self.parts
+        # A new conversation: nothing cached from an earlier session may stand in for this one's screen.
+        parts.engine.reset()
         if parts.player is not None and not self.settings.mute_voice:
             parts.player.start()
         if parts.capture is not None:

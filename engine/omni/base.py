@@ -18,6 +18,10 @@ class Engine(Protocol):
         """Yield text deltas of the answer; stop within one token once ``cancel`` is set."""
         ...
 
+    def reset(self) -> None:
+        """Forget per-conversation state (cached prefixes): the next turn starts a new conversation."""
+        ...
+
     def describe(self) -> dict[str, str]:
         """Model, dtype, device and memory, for ``nexus-cli engine info`` and the status bar."""
         ...

@@ -16,16 +16,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from engine.errors import NexusError
-from engine.media.frames import DEFAULT_MAX_PIXELS, downscale_to_budget, frames_differ
+from engine.media.frames import DEFAULT_MAX_PIXELS
 from engine.omni import prefix
 from engine.omni.adapters import AdapterSet
+from engine.omni.encoding import EncodedPrompt, MediaItem, PromptEncoder
 from engine.omni.loader import LoadedThinker
-from engine.omni.prompt import build_conversation, processor_inputs
-from engine.omni.turn import AUDIO_RATE, CancelToken, Message, Turn, TurnStats, UserContent, VideoClip
+from engine.omni.media_policy import MediaPolicy
+from engine.omni.prompt import build_conversation
+from engine.omni.turn import CancelToken, Message, Turn, TurnStats
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class GenerationSettings:
     top_p: float = 0.9
     max_context: int = 32_768
     media_window: int = 3  # user turns whose media stay in the prompt; older media are dropped
+    media_block: int = 3  # ...this many turns at a time, so the cached prefix stays valid in between
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_audio_s: float = 30.0
     reuse_prefix: bool = True
@@ -64,6 +66,29 @@ class _CancelCriteria:
         return torch.full((input_ids.shape[0],), self.cancel.cancelled, dtype=torch.bool, device=input_ids.device)
 
 
+END_TOKENS = ("<|im_end|>", "<|endoftext|>")
+
+
+def stop_token_ids(tokenizer: Any, generation_config: Any) -> list[int]:
+    """The chat template's end tokens plus any eos the generation config names.
+
+    The official checkpoints' thinker, loaded on its own, has no eos in its
+    generation config (upstream Qwen2.5-Omni issue 371): without these ids an
+    answer would run to ``max_new_tokens`` and invent the user's next turns.
+    """
+    ids: list[int] = []
+    unknown = getattr(tokenizer, "unk_token_id", None)
+    for token in END_TOKENS:
+        token_id = tokenizer.convert_tokens_to_ids(token)
+        if isinstance(token_id, int) and token_id != unknown and token_id not in ids:
+            ids.append(token_id)
+    configured = getattr(generation_config, "eos_token_id", None)
+    for token_id in configured if isinstance(configured, list) else [configured]:
+        if isinstance(token_id, int) and token_id not in ids:
+            ids.append(token_id)
+    return ids
+
+
 class LocalEngine:
     """Answers ``Turn``s with a loaded Qwen2.5-Omni thinker, reusing the prompt prefix."""
 
@@ -78,56 +103,34 @@ class LocalEngine:
         self._lock = threading.Lock()
         self._cache: Any = None
         self._cache_ids: torch.Tensor | None = None
-        self._last_frame: np.ndarray | None = None
+        self._cache_media: list[MediaItem] = []
+        self.policy = MediaPolicy(
+            self.settings.max_pixels, self.settings.max_audio_s, self.settings.media_window, self.settings.media_block
+        )
+        self.encoder = PromptEncoder(self.processor)
+        self.stop_ids = stop_token_ids(self.processor.tokenizer, self.model.generation_config)
         self.adapters = AdapterSet(self.model)
         text_config = self.model.config.get_text_config()
         self._max_context = min(self.settings.max_context, int(text_config.max_position_embeddings))
 
-    # media budget ----------------------------------------------------------
-    def _fit_media(self, content: UserContent) -> UserContent:
-        """Frames at the pixel budget, audio trimmed: the same for new and past turns."""
-        video = content.video
-        if video is not None and video.frames:
-            frames = [downscale_to_budget(np.asarray(f), self.settings.max_pixels // 4) for f in video.frames]
-            if len(frames) % 2:
-                frames.append(frames[-1])  # the vision tower groups frames in pairs
-            video = VideoClip(frames, video.fps)
-        audio = content.audio
-        if audio is not None:
-            audio = np.asarray(audio, dtype=np.float32)[-int(self.settings.max_audio_s * AUDIO_RATE) :]
-        images = [downscale_to_budget(np.asarray(i), self.settings.max_pixels) for i in content.images]
-        return UserContent(text=content.text, images=images, video=video, audio=audio)
-
     def _prepare_history(self, history: list[Message]) -> list[Message]:
+        # History normally holds content as sent (already fitted); fitting is idempotent.
         return [
-            replace(m, content=self._fit_media(m.content)) if m.content is not None and m.content.has_media() else m
+            replace(m, content=self.policy.fit(m.content)) if m.content is not None and m.content.has_media() else m
             for m in history
         ]
-
-    def _prepare_user(self, user: UserContent, stats: TurnStats) -> UserContent:
-        fitted = self._fit_media(user)
-        images = []
-        for small in fitted.images:
-            if self._last_frame is not None and self._last_frame.shape == small.shape and not frames_differ(
-                small, self._last_frame
-            ):
-                stats.skipped_duplicate_frames += 1
-                continue
-            images.append(small)
-            self._last_frame = small
-        return replace(fitted, images=images)
 
     def _budget(self, turn: Turn) -> int:
         return turn.max_new_tokens or self.settings.max_new_tokens
 
-    def _fit_context(self, turn: Turn) -> tuple[Any, torch.Tensor, Turn]:
+    def _fit_context(self, turn: Turn) -> tuple[EncodedPrompt, Turn]:
         """Processor inputs for ``turn``, dropping the oldest history until it fits."""
         while True:
-            messages, media = build_conversation(turn, self.settings.media_window)
-            inputs = processor_inputs(self.processor, messages, media)
-            ids = inputs["input_ids"][0]
+            messages, media = build_conversation(turn, self.policy.window, self.policy.block)
+            encoded = self.encoder.encode(messages, media)
+            ids = encoded.ids
             if ids.numel() + self._budget(turn) <= self._max_context:
-                return inputs, ids, turn
+                return encoded, turn
             if not turn.history:
                 raise ContextOverflow(
                     f"This turn needs {ids.numel()} tokens, more than the model's window of {self._max_context}.",
@@ -138,16 +141,14 @@ class LocalEngine:
 
     # generation ------------------------------------------------------------
     def reset(self) -> None:
-        """Forget the cached prefix and the last frame (a new conversation)."""
+        """Forget the cached prefix: a new conversation starts from a clean state."""
         with self._lock:
             self._forget_cache()
-            self._last_frame = None
 
-    def _reusable_prefix(self, ids: torch.Tensor) -> int:
+    def _reusable_prefix(self, encoded: EncodedPrompt) -> int:
         if not self.settings.reuse_prefix or self._cache is None or self._cache_ids is None:
             return 0
-        length = min(prefix.common_prefix(self._cache_ids, ids), ids.numel() - 1)
-        return prefix.safe_prefix(ids, length, self.tokens)
+        return prefix.reusable_length(self._cache_ids, self._cache_media, encoded.ids, encoded.media, self.tokens)
 
     def _prefill_suffix(self, inputs: Any, ids: torch.Tensor, reused: int) -> None:
         """Extend the cropped cache with ``ids[reused:-1]`` at their true 3-D positions."""
@@ -190,10 +191,13 @@ class LocalEngine:
         self.last_stats = stats
         started = time.perf_counter()
         with self._lock:
-            turn = replace(turn, user=self._prepare_user(turn.user, stats), history=self._prepare_history(turn.history))
-            inputs, ids, turn = self._fit_context(turn)
+            # In place: the caller's history message holds the same content, so it keeps what was sent.
+            stats.skipped_duplicate_frames = self.policy.prepare(turn)
+            turn = replace(turn, history=self._prepare_history(turn.history))
+            encoded, turn = self._fit_context(turn)
+            inputs, ids = encoded.inputs, encoded.ids
             n = ids.numel()
-            reused = self._reusable_prefix(ids)
+            reused = self._reusable_prefix(encoded)
             stats.prompt_tokens = n
             stats.reused_prefix_tokens = reused
             stats.prefill_tokens = n - reused
@@ -219,6 +223,8 @@ class LocalEngine:
                 "do_sample": sampling,
                 "streamer": streamer,
                 "stopping_criteria": StoppingCriteriaList([criteria]),
+                "eos_token_id": self.stop_ids,
+                "pad_token_id": self.processor.tokenizer.convert_tokens_to_ids("<|endoftext|>"),
                 "return_dict_in_generate": True,
                 **media,
             }
@@ -241,7 +247,7 @@ class LocalEngine:
                 stats.generated_tokens = criteria.tokens
                 stats.total_s = time.perf_counter() - started
                 self.tokens_after_cancel = criteria.tokens_after_cancel
-                self._remember(result)
+                self._remember(result, encoded.media)
             if "error" in result:
                 raise result["error"]
 
@@ -275,14 +281,14 @@ class LocalEngine:
                     stats.time_to_first_token_s = time.perf_counter() - started
                 yield delta
 
-    def _remember(self, result: dict[str, Any]) -> None:
+    def _remember(self, result: dict[str, Any], media: list[MediaItem]) -> None:
         output = result.get("output")
         if output is None or self._cache is None:
-            self._cache = None
-            self._cache_ids = None
+            self._forget_cache()
             return
         covered = self._cache.get_seq_length()
         self._cache_ids = output.sequences[0, :covered].detach().cpu()
+        self._cache_media = media
 
     # adapters --------------------------------------------------------------
     def load_adapter(self, name: str, path: Path) -> None:
@@ -305,6 +311,7 @@ class LocalEngine:
     def _forget_cache(self) -> None:
         self._cache = None
         self._cache_ids = None
+        self._cache_media = []
 
     def describe(self) -> dict[str, str]:
         """Model, layout, dtype, device and memory."""

@@ -1,19 +1,25 @@
 """Reuse the key/value cache of the previous turn for the unchanged prompt prefix.
 
 A new turn's prompt is the old prompt, the answer as heard, and the new user
-content, so most of it was already processed. We keep the cache and the token
-ids it covers, find the longest common prefix with the new prompt, crop the
-cache there, and prefill only the rest. A prefix never ends inside a media
+content, so most of it was already processed. We keep the cache, the token
+ids it covers and the content hashes of its media, find the longest common
+prefix with the new prompt, crop the cache there, and prefill only the rest.
+Ids alone are not enough: every same-sized screenshot expands to the same run
+of ``<|IMAGE|>`` ids, so a prefix also ends at the first media item whose
+content differs from the cached one. A prefix never ends inside a media
 span, and media whose marker tokens lie in the reused prefix are not encoded
 again: the remaining pixel values and audio features are sliced to match.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+from engine.omni.encoding import MediaItem
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,34 @@ def safe_prefix(ids: torch.Tensor, length: int, tokens: MediaTokenIds) -> int:
             if start < length < end:
                 length = start
     return length
+
+
+def media_spans(ids: torch.Tensor, tokens: MediaTokenIds) -> list[tuple[int, int]]:
+    """Spans of every media item in ``ids``, in prompt order (each item is one run of its marker)."""
+    spans = runs_of(ids, tokens.image) + runs_of(ids, tokens.video) + runs_of(ids, tokens.audio)
+    return sorted(spans)
+
+
+def reusable_length(
+    cached_ids: torch.Tensor,
+    cached_media: Sequence[MediaItem],
+    ids: torch.Tensor,
+    media: Sequence[MediaItem],
+    tokens: MediaTokenIds,
+) -> int:
+    """How many leading tokens of the new prompt the cached prompt computed with the same ids *and* media.
+
+    The result never ends inside a media span and leaves at least one token to
+    prefill (generation needs the last prompt token's logits).
+    """
+    length = min(common_prefix(cached_ids, ids), ids.numel() - 1)
+    for index, (start, _end) in enumerate(media_spans(ids, tokens)):
+        if start >= length:
+            break
+        if index >= len(cached_media) or index >= len(media) or cached_media[index].key != media[index].key:
+            length = start
+            break
+    return safe_prefix(ids, length, tokens)
 
 
 def count_spans_before(ids: torch.Tensor, token: int, length: int) -> int:

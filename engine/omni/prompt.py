@@ -1,7 +1,8 @@
 """Turn a ``Turn`` into chat-template messages and processor inputs.
 
-History keeps text always, and media only for the last ``media_window`` user
-turns; older media are dropped so old screenshots stop costing tokens.
+History keeps text always, and media only from ``media_start`` on (the last
+``media_window`` user turns, older ones dropped ``media_block`` turns at a
+time); older media are dropped so old screenshots stop costing tokens.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.omni.media_policy import media_start
 from engine.omni.turn import AUDIO_RATE, Message, Turn, UserContent
 
 
@@ -41,14 +43,15 @@ def _content_parts(content: UserContent, text: str, media: PromptMedia) -> list[
     return parts
 
 
-def build_conversation(turn: Turn, media_window: int = 0) -> tuple[list[dict[str, Any]], PromptMedia]:
+def build_conversation(
+    turn: Turn, media_window: int = 0, media_block: int = 1
+) -> tuple[list[dict[str, Any]], PromptMedia]:
     """Chat messages (system, history, new user content) and the media they reference."""
     media = PromptMedia()
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": [{"type": "text", "text": turn.system_prompt}]}
     ]
-    user_turns = [i for i, m in enumerate(turn.history) if m.role == "user"]
-    keep_media_from = user_turns[-min(media_window, len(user_turns))] if media_window > 0 and user_turns else len(turn.history)
+    keep_media_from = media_start(turn.history, media_window, media_block)
     for index, message in enumerate(turn.history):
         messages.append(_history_message(message, index >= keep_media_from, media))
     messages.append({"role": "user", "content": _content_parts(turn.user, turn.user.text, media)})
@@ -62,7 +65,11 @@ def _history_message(message: Message, keep_media: bool, media: PromptMedia) -> 
 
 
 def processor_inputs(processor: Any, messages: list[dict[str, Any]], media: PromptMedia) -> Any:
-    """Tokenised inputs with pixel values and audio features, as tensors."""
+    """Tokenised inputs with pixel values and audio features, from one processor call over the whole prompt.
+
+    The engine uses ``engine.omni.encoding.PromptEncoder``, which gives the same
+    inputs while processing each media item only once; this is its reference.
+    """
     text = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     kwargs: dict[str, Any] = {"text": [text], "return_tensors": "pt", "padding": False}
     if media.images:

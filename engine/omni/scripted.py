@@ -53,6 +53,9 @@ class ScriptedEngine:
             yield word if index == 0 else " " + word
         stats.total_s = time.perf_counter() - started
 
+    def reset(self) -> None:
+        """Nothing to forget: each answer is independent of the last."""
+
     def describe(self) -> dict[str, str]:
         """A short description for logs."""
         return {"model": "scripted", "backend": "scripted"}

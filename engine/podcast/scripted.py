@@ -39,6 +39,9 @@ class ScriptedHosts:
         """A short description for logs."""
         return {"model": "scripted-hosts", "backend": "scripted"}
 
+    def reset(self) -> None:
+        """Nothing to forget: each answer is built from its own prompt."""
+
     def stream(self, turn: Turn, cancel: CancelToken | None = None) -> Iterator[str]:
         """Yield the JSON answer a few characters at a time; stops when cancelled."""
         cancel = cancel or CancelToken()
