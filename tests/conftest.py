@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,14 @@ def fixture_cache() -> Path:
     """Folder for fixtures that are expensive to build (kept between runs)."""
     FIXTURE_CACHE.mkdir(parents=True, exist_ok=True)
     return FIXTURE_CACHE
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Callable[[str], Path]:
+    """Where a test saves a screenshot: ``$NEXUS_SCREENSHOT_DIR`` when set (to look at them), else its tmp folder."""
+    folder = Path(os.environ.get("NEXUS_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return lambda name: folder / name
 
 
 def pulse_available() -> bool:

@@ -8,7 +8,7 @@ the results with ``qtbot.waitUntil``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -29,7 +29,6 @@ from training.datasets.schema import MediaRef, Message, Modalities, Sample
 from training.datasets.store import DatasetWriter, iter_samples, read_card
 from training.datasets.validator import BAD_JSON, DUPLICATE, EMPTY_CONTENT, MEDIA_MISSING
 
-SCREENSHOT = Path("/tmp/expert_datasets.png")
 WAIT_MS = 20_000
 
 
@@ -175,7 +174,7 @@ def test_library_lists_a_dataset_and_the_preview_filters_it(qtbot: QtBot, nexus_
     assert dict(page.stats.kind_chart.items) == {"multimodal": 10, "text": 4}
 
 
-def test_a_multimodal_sample_shows_its_thumbnail_audio_and_video(qtbot: QtBot, nexus_dirs: dict[str, Path],
+def test_a_multimodal_sample_shows_its_thumbnail_audio_and_video(shots: Callable[[str], Path], qtbot: QtBot, nexus_dirs: dict[str, Path],
                                                                  page: DatasetsPage) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -209,7 +208,7 @@ def test_a_multimodal_sample_shows_its_thumbnail_audio_and_video(qtbot: QtBot, n
         assert "screen_and_voice" in view.title.text()
         page.tabs.setCurrentIndex(0)
         qtbot.wait(50)
-        assert page.grab().save(str(SCREENSHOT))
+        assert page.grab().save(str(shots("expert_datasets.png")))
 
         # Without a speaker the reason is shown; with one the clip plays to its end.
         audio.play_button.click()

@@ -9,7 +9,7 @@ scripts/test the episode really plays and a typed question is answered.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,6 @@ from tests.conftest import needs_pulse
 from tests.podcast_fixtures import host_voice_pair, make_episode, write_solar_markdown
 from tests.speech_fixtures import piper_voice_onnx, whisper_tiny_dir
 
-SCREENSHOT = Path("/tmp/podcast_tab.png")
 QUESTION = "What happens to solar panels when the weather is cold?"
 
 _windows: list[QWidget] = []
@@ -467,7 +466,7 @@ def test_an_episode_plays_while_it_is_written(qtbot: QtBot, tmp_path: Path) -> N
 
 # the screen -----------------------------------------------------------------------------
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_screenshot_with_an_episode_and_a_turn_highlighted(qtbot: QtBot, nexus_dirs: dict[str, Path],
+def test_screenshot_with_an_episode_and_a_turn_highlighted(shots: Callable[[str], Path], qtbot: QtBot, nexus_dirs: dict[str, Path],
                                                            theme: str) -> None:
     from app.main_window import MainWindow  # the whole window: imported here so the other tests need less
 
@@ -501,7 +500,7 @@ def test_screenshot_with_an_episode_and_a_turn_highlighted(qtbot: QtBot, nexus_d
         qtbot.wait(50)
         image = window.grab().toImage()
         assert not image.isNull() and image.width() >= 1180
-        shot = SCREENSHOT if theme == "light" else SCREENSHOT.with_name("podcast_tab_dark.png")
+        shot = shots("podcast_tab.png") if theme == "light" else shots("podcast_tab_dark.png")
         assert image.save(str(shot))
         view = panel.player.transcript_view
         current = view.visualRect(view.transcript.index(view.transcript.row_of(turn.id)))
