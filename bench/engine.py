@@ -5,6 +5,11 @@ follow-up turn with a new frame. Prints prefill tokens per modality, the
 follow-up's prefill (with the cached prefix reused), time to first token,
 decode tokens/s and peak memory, as medians over ``--repeats`` runs.
 
+Then the steady state: a conversation of ``--turns`` turns, each with a new
+frame, 3 s of speech and a question, printing per turn the prompt, the tokens
+reused from the cache, the tokens prefilled and the media items the processor
+had to encode (once the media window rolls, old media leave in blocks).
+
     .venv/bin/python bench/engine.py                      # tiny random thinker on CPU
     .venv/bin/python bench/engine.py --model /path/to/Qwen2.5-Omni-7B-GPTQ-Int4 --device cuda
 """
@@ -56,6 +61,21 @@ def run_once(engine: LocalEngine, seed: int) -> tuple[TurnStats, TurnStats]:
     return first, engine.last_stats
 
 
+def steady_state(engine: LocalEngine, turns: int, seed: int = 7) -> list[tuple[TurnStats, int]]:
+    """A conversation of ``turns`` turns with a new frame and speech each; stats and items encoded per turn."""
+    engine.reset()
+    history: list[Message] = []
+    results = []
+    for index in range(turns):
+        frame, _other, speech = scenario_inputs(seed + index)
+        user = UserContent(QUESTION if index == 0 else FOLLOW_UP, images=[frame], audio=speech)
+        encoded_before = engine.encoder.items_encoded
+        answer = "".join(engine.stream(Turn(user, history=list(history))))
+        results.append((engine.last_stats, engine.encoder.items_encoded - encoded_before))
+        history += [Message("user", user.text, user), Message("assistant", answer)]
+    return results
+
+
 def default_model() -> Path:
     """The tiny random thinker the tests use (built on first use)."""
     from tests.tiny_omni import cached_tiny_thinker
@@ -70,6 +90,7 @@ def main() -> int:
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "cpu"))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--max-new-tokens", type=int, default=32)
+    parser.add_argument("--turns", type=int, default=8, help="turns of the steady-state conversation")
     args = parser.parse_args()
     model = args.model or default_model()
     loaded = load_thinker(model, args.device)
@@ -93,6 +114,12 @@ def main() -> int:
     print(f"ttft turn 1      {med([r[0].time_to_first_token_s or 0 for r in runs]) * 1000:.1f} ms")
     print(f"ttft turn 2      {med([r[1].time_to_first_token_s or 0 for r in runs]) * 1000:.1f} ms")
     print(f"decode           {med([r[0].tokens_per_s for r in runs]):.1f} tokens/s")
+    print(f"steady state     {args.turns} turns, media of the last {settings.media_window} user turns kept, "
+          f"dropped {settings.media_block} at a time")
+    print("  turn  prompt  reused  prefill  items encoded  ttft")
+    for index, (stats, items) in enumerate(steady_state(engine, args.turns), start=1):
+        print(f"  {index:4d}  {stats.prompt_tokens:6d}  {stats.reused_prefix_tokens:6d}  {stats.prefill_tokens:7d}"
+              f"  {items:13d}  {(stats.time_to_first_token_s or 0) * 1000:.0f} ms")
     print(f"memory           {memory_in_use(loaded.device)}; peak RSS {peak_rss_bytes() / 1024**3:.2f} GiB")
     return 0
 
