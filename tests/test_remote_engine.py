@@ -21,6 +21,8 @@ from PIL import Image
 
 from engine.config import load_settings, save_settings
 from engine.omni.base import Engine
+from engine.omni.media_policy import MediaPolicy
+from engine.omni.prompt import build_conversation
 from engine.omni.turn import CancelToken, Message, Turn, UserContent, VideoClip
 from engine.remote import (
     RemoteEngine,
@@ -29,6 +31,7 @@ from engine.remote import (
     load_api_key,
     normalize_base_url,
     store_api_key,
+    turn_to_messages,
 )
 from engine.remote.keys import ENV_VAR, SERVICE
 from tests.remote_server import MODEL, ChatServer, Script
@@ -107,15 +110,29 @@ def _decode_data_url(url: str, mime: str) -> bytes:
     return base64.b64decode(url[len(prefix) :])
 
 
+def _decoded_image(part: dict[str, Any]) -> np.ndarray:
+    assert part["type"] == "image_url"
+    return np.asarray(Image.open(io.BytesIO(_decode_data_url(part["image_url"]["url"], "image/jpeg"))))
+
+
+def _decoded_audio(part: dict[str, Any]) -> np.ndarray:
+    assert part["type"] == "input_audio" and part["input_audio"]["format"] == "wav"
+    wav, rate = sf.read(io.BytesIO(base64.b64decode(part["input_audio"]["data"])), dtype="float32")
+    assert rate == 16_000
+    return np.asarray(wav)
+
+
 def test_history_and_media_reach_the_server_decodable(server: ChatServer) -> None:
-    y, x = np.mgrid[0:48, 0:64]
-    image = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype(np.uint8)
-    frames = [np.full((32, 32, 3), value, dtype=np.uint8) for value in (40, 200)]
+    # Sides are multiples of 28 px, so the media rule sends them at their own size.
+    y, x = np.mgrid[0:56, 0:84]
+    image = np.stack([x * 3, y * 4, (x + y) * 2], axis=-1).astype(np.uint8)
+    old_image = np.full((56, 56, 3), 90, dtype=np.uint8)
+    frames = [np.full((28, 28, 3), value, dtype=np.uint8) for value in (40, 200)]
     audio = (0.5 * np.sin(2 * np.pi * 440 * np.arange(8000) / 16_000)).astype(np.float32)
     turn = Turn(
         system_prompt="Be brief.",
         history=[
-            Message("user", "What is this?", UserContent(text="What is this?", images=[image])),
+            Message("user", "What is this?", UserContent(text="What is this?", images=[old_image])),
             Message("assistant", "It is a gra", interrupted=True),
         ],
         user=UserContent(text="And now?", images=[image], video=VideoClip(frames, fps=2.0), audio=audio),
@@ -124,25 +141,78 @@ def test_history_and_media_reach_the_server_decodable(server: ChatServer) -> Non
     body = server.chat_requests()[0].body
     assert body is not None
     messages = body["messages"]
-    assert messages[:3] == [
-        {"role": "system", "content": "Be brief."},
-        {"role": "user", "content": "What is this?"},
-        {"role": "assistant", "content": "It is a gra"},
-    ]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[0]["content"] == "Be brief."
+    assert messages[2]["content"] == "It is a gra"
+    # The earlier user turn is within the media window: its image is sent again, before its text.
+    history_parts = messages[1]["content"]
+    assert [p["type"] for p in history_parts] == ["image_url", "text"]
+    assert _decoded_image(history_parts[0]).shape == old_image.shape
+    assert history_parts[1]["text"] == "What is this?"
+    # Images, then the clip's frames (as images, where the in-process prompt puts the clip), audio, text.
     parts = messages[3]["content"]
-    assert [p["type"] for p in parts] == ["image_url", "image_url", "image_url", "audio_url", "text"]
-    assert parts[-1]["text"] == "And now?"
-    sent_images = [
-        np.asarray(Image.open(io.BytesIO(_decode_data_url(p["image_url"]["url"], "image/jpeg"))))
-        for p in parts[:3]
-    ]
-    for sent, original in zip(sent_images, [image, *frames], strict=True):
+    assert [p["type"] for p in parts] == ["image_url", "image_url", "image_url", "input_audio", "text"]
+    assert parts[-1] == {"type": "text", "text": "And now?"}
+    for part, original in zip(parts[:3], [image, *frames], strict=True):
+        sent = _decoded_image(part)
         assert sent.shape == original.shape
         assert np.abs(sent.astype(int) - original.astype(int)).mean() < 3  # JPEG is lossy
-    wav_bytes = _decode_data_url(parts[3]["audio_url"]["url"], "audio/wav")
-    wav, rate = sf.read(io.BytesIO(wav_bytes), dtype="float32")
-    assert rate == 16_000
-    np.testing.assert_allclose(wav, audio, atol=1e-4)
+    np.testing.assert_allclose(_decoded_audio(parts[3]), audio, atol=1e-4)
+
+
+_MEDIA_KINDS = {"image": "image_url", "video": "image_url", "audio": "input_audio"}
+
+
+def test_prompt_keeps_media_exactly_where_the_in_process_prompt_does() -> None:
+    frame = np.zeros((16, 16, 3), dtype=np.uint8)
+    beep = np.zeros(1600, dtype=np.float32)
+    history: list[Message] = []
+    for index in range(5):
+        content = UserContent(text=f"turn {index}", images=[frame], audio=beep)
+        history += [Message("user", content.text, content), Message("assistant", f"answer {index}")]
+    turn = Turn(user=UserContent(text="now", video=VideoClip([frame, frame], fps=0.5)), history=history)
+    for window, block in ((0, 1), (1, 1), (3, 1), (3, 3), (2, 2), (10, 3)):
+        sent = turn_to_messages(turn, window, block)
+        expected, _ = build_conversation(turn, window, block)
+        assert [m["role"] for m in sent] == [m["role"] for m in expected]
+        for got, want in zip(sent, expected, strict=True):
+            want_kinds = [p["type"] for p in want["content"]]
+            if want_kinds in (["text"], []):
+                assert got["content"] == "".join(p["text"] for p in want["content"])
+                continue
+            got_kinds = [p["type"] for p in got["content"]]
+            frames_per_clip = 2
+            expanded = [
+                kind
+                for want_kind in want_kinds
+                for kind in [_MEDIA_KINDS.get(want_kind, "text")] * (frames_per_clip if want_kind == "video" else 1)
+            ]
+            assert got_kinds == expanded
+    # Window 1: only the last history user turn keeps its image and audio; older ones are text.
+    sent = turn_to_messages(turn, 1, 1)
+    assert [m["content"] for m in sent[1:8:2]] == ["turn 0", "turn 1", "turn 2", "turn 3"]
+    assert [p["type"] for p in sent[9]["content"]] == ["image_url", "input_audio", "text"]
+
+
+def test_media_follow_the_in_process_media_rule(server: ChatServer) -> None:
+    screen = np.full((1000, 1000, 3), 120, dtype=np.uint8)
+    first = UserContent(text="look", images=[screen])
+    engine = _engine(server, policy=MediaPolicy(max_pixels=28 * 28 * 4))
+    list(engine.stream(Turn(user=first)))
+    assert first.images[0].shape == (56, 56, 3)  # fitted in place: history keeps what was sent
+    history = [Message("user", "look", first), Message("assistant", "ok")]
+    again = UserContent(text="and now?", images=[screen.copy()])
+    list(engine.stream(Turn(user=again, history=history)))
+    assert engine.last_stats.skipped_duplicate_frames == 1  # the prompt still shows that frame
+    body = server.chat_requests()[-1].body
+    assert body is not None
+    assert body["messages"][-1] == {"role": "user", "content": "and now?"}
+    assert _decoded_image(body["messages"][-3]["content"][0]).shape == (56, 56, 3)
+
+
+def test_empty_system_prompt_is_left_to_the_server() -> None:
+    messages = turn_to_messages(Turn(user=UserContent(text="hi"), system_prompt=""))
+    assert messages == [{"role": "user", "content": "hi"}]
 
 
 def test_cancel_after_third_delta_closes_the_connection(server: ChatServer) -> None:

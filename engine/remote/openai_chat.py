@@ -1,36 +1,34 @@
 """An ``Engine`` that answers turns through an OpenAI-compatible chat-completions server.
 
-vLLM serves the Qwen2.5-Omni thinker this way: images travel as JPEG data URLs
-(``image_url``), audio as 16 kHz WAV data URLs (``audio_url``), and the answer
-streams back as server-sent events that end with ``data: [DONE]``.
+llama.cpp's ``llama-server`` (with the thinker's ``--mmproj``) and vLLM serve the
+Qwen2.5-Omni thinker this way: the request carries the same prompt the
+in-process engine builds (``engine.remote.messages``), and the answer streams
+back as server-sent events that end with ``data: [DONE]``.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
-import numpy as np
-import soundfile as sf
-from PIL import Image
 
-from engine.omni.turn import AUDIO_RATE, CancelToken, Turn, TurnStats, UserContent
+from engine.omni.media_policy import MediaPolicy
+from engine.omni.turn import CancelToken, Message, Turn, TurnStats
 from engine.remote.errors import RemoteEngineError
+from engine.remote.messages import turn_to_messages
 
 log = logging.getLogger(__name__)
 
 CHAT_PATH = "/v1/chat/completions"
 MODELS_PATH = "/v1/models"
 DONE = "[DONE]"
-_JPEG_QUALITY = 90
 _QUOTE_CHARS = 80
 _DETAIL_CHARS = 300
 _CONNECT_TIMEOUT_S = 10.0
@@ -52,59 +50,6 @@ def normalize_base_url(base_url: str) -> str:
             "Give the full address with http:// or https://, for example http://192.168.1.20:8000/v1.",
         )
     return url
-
-
-def _data_url(mime: str, payload: bytes) -> str:
-    return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
-
-
-def _jpeg_data_url(image: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image)).convert("RGB").save(
-        buffer, format="JPEG", quality=_JPEG_QUALITY
-    )
-    return _data_url("image/jpeg", buffer.getvalue())
-
-
-def _wav_data_url(audio: np.ndarray) -> str:
-    # libsndfile wraps out-of-range floats around when writing PCM, so clip first.
-    samples = np.clip(np.asarray(audio, dtype=np.float32).reshape(-1), -1.0, 1.0)
-    buffer = io.BytesIO()
-    sf.write(buffer, samples, AUDIO_RATE, format="WAV", subtype="PCM_16")
-    return _data_url("audio/wav", buffer.getvalue())
-
-
-def _image_part(image: np.ndarray) -> dict[str, Any]:
-    return {"type": "image_url", "image_url": {"url": _jpeg_data_url(image)}}
-
-
-def user_content_parts(user: UserContent) -> list[dict[str, Any]]:
-    """The new user message as OpenAI content parts: images, clip frames, audio, then text.
-
-    Media come before the text as in Qwen's own chat examples (and the in-process
-    prompt builder); a clip is sent as its frames because servers accept images
-    everywhere but video data URLs only in some versions.
-    """
-    parts = [_image_part(image) for image in user.images]
-    if user.video is not None:
-        parts += [_image_part(frame) for frame in user.video.frames]
-    if user.audio is not None and user.audio.size:
-        parts.append({"type": "audio_url", "audio_url": {"url": _wav_data_url(user.audio)}})
-    if user.text or not parts:
-        parts.append({"type": "text", "text": user.text})
-    return parts
-
-
-def turn_to_messages(turn: Turn) -> list[dict[str, Any]]:
-    """OpenAI chat messages for ``turn``: system prompt, history as plain text, new user content."""
-    messages: list[dict[str, Any]] = []
-    if turn.system_prompt:
-        messages.append({"role": "system", "content": turn.system_prompt})
-    for message in turn.history:
-        text = message.text or (message.content.text if message.content is not None else "")
-        messages.append({"role": message.role, "content": text})
-    messages.append({"role": "user", "content": user_content_parts(turn.user)})
-    return messages
 
 
 class _Malformed(Exception):
@@ -195,6 +140,13 @@ def _error_detail(response: httpx2.Response) -> str:
     return text[:_DETAIL_CHARS] or response.reason_phrase
 
 
+def _fitted(message: Message, policy: MediaPolicy) -> Message:
+    """``message`` with its media held to ``policy``'s budget (history normally already is)."""
+    if message.content is None or not message.content.has_media():
+        return message
+    return replace(message, content=policy.fit(message.content))
+
+
 def _cancelled(cancel: CancelToken | None) -> bool:
     return cancel is not None and cancel.cancelled
 
@@ -202,7 +154,9 @@ def _cancelled(cancel: CancelToken | None) -> bool:
 class RemoteEngine:
     """Answers turns through an OpenAI-compatible chat-completions server, streaming and cancellable.
 
-    ``base_url`` may be given with or without ``/v1``. ``timeout_s`` bounds every
+    ``base_url`` may be given with or without ``/v1``. ``policy`` sizes media and
+    decides which history turns carry theirs, with the in-process engine's defaults,
+    so both backends send the model the same prompt. ``timeout_s`` bounds every
     wait on the server: connecting (at most 10 s), the first byte of the answer and
     every gap between streamed chunks, so a stalled server is an error, not a hang.
     """
@@ -216,8 +170,10 @@ class RemoteEngine:
         max_tokens: int = 512,
         temperature: float = 0.7,
         top_p: float = 0.9,
+        policy: MediaPolicy | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
+        self.policy = policy or MediaPolicy()
         self.model = model
         self.timeout_s = float(timeout_s)
         self.max_tokens = max_tokens
@@ -232,6 +188,9 @@ class RemoteEngine:
             timeout=httpx2.Timeout(self.timeout_s, connect=min(self.timeout_s, _CONNECT_TIMEOUT_S)),
         )
 
+    def reset(self) -> None:
+        """Nothing to forget here: the server keys any prefix cache on the request's content."""
+
     def describe(self) -> dict[str, str]:
         """Model, backend and server address, for ``nexus-cli engine info`` and the status bar."""
         return {"model": self.model, "backend": "remote", "server": self.base_url}
@@ -240,7 +199,7 @@ class RemoteEngine:
         """The JSON body of the streaming chat-completions request for ``turn``."""
         return {
             "model": self.model,
-            "messages": turn_to_messages(turn),
+            "messages": turn_to_messages(turn, self.policy.window, self.policy.block),
             "stream": True,
             "stream_options": {"include_usage": True},
             "max_tokens": turn.max_new_tokens or self.max_tokens,
@@ -264,7 +223,7 @@ class RemoteEngine:
             if _cancelled(cancel):
                 stats.cancelled = True
                 return
-            yield from self._stream(self.request_body(turn), stats, started, cancel)
+            yield from self._stream(self.request_body(self._prepare(turn, stats)), stats, started, cancel)
         finally:
             stats.total_s = time.monotonic() - started
             log.debug(
@@ -274,6 +233,13 @@ class RemoteEngine:
                 stats.total_s,
                 " (cancelled)" if stats.cancelled else "",
             )
+
+    def _prepare(self, turn: Turn, stats: TurnStats) -> Turn:
+        """``turn`` under the in-process engine's media rule: the new content is fitted in place
+        (so the caller's history keeps what was sent) and repeated frames are dropped."""
+        stats.skipped_duplicate_frames = self.policy.prepare(turn)
+        history = [_fitted(message, self.policy) for message in turn.history]
+        return replace(turn, history=history)
 
     def _stream(
         self, body: dict[str, Any], stats: TurnStats, started: float, cancel: CancelToken | None
@@ -325,7 +291,7 @@ class RemoteEngine:
             raise RemoteEngineError(
                 f"The model server at {self.base_url} sent a malformed chunk: {exc.raw[:_QUOTE_CHARS]!r}.",
                 "The server does not follow the OpenAI streaming protocol; check that the address "
-                "points at an OpenAI-compatible server such as vLLM.",
+                "points at an OpenAI-compatible server such as llama-server or vLLM.",
             ) from exc
         except httpx2.HTTPError as exc:
             raise self._transport_error(exc, mid_answer) from exc
@@ -344,7 +310,7 @@ class RemoteEngine:
             raise RemoteEngineError(
                 f"The model server at {self.base_url} sent an unreadable model list: "
                 f"{response.text[:_QUOTE_CHARS]!r}.",
-                "Check that the address points at an OpenAI-compatible server such as vLLM.",
+                "Check that the address points at an OpenAI-compatible server such as llama-server or vLLM.",
             ) from exc
 
     def close(self) -> None:
