@@ -1,15 +1,17 @@
-"""The app's one answering engine: found on disk and loaded off the Qt thread.
+"""The app's one answering engine: found on disk and loaded, or a server connected, off the Qt thread.
 
-Loading a thinker takes seconds to minutes (torch, weights, GPU upload), so
-``load`` runs it with ``run_task`` and reports progress as short texts for
-the status bar ("loading…", "ready: … on cuda", "error: …"). Every tab that
-answers questions asks this host for its ``engine``.
+Loading a thinker takes seconds to minutes (torch, weights, GPU upload), and
+reaching a model server can take up to its connect timeout, so ``load`` runs
+either with ``run_task`` and reports progress as short texts for the status
+bar ("loading…", "ready: … on cuda", "ready: … on http://gpu-box:8000",
+"error: …"). Every tab that answers questions asks this host for its ``engine``.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import shiboken6
@@ -39,7 +41,12 @@ class _Loaded:
 
 
 def model_name(model: ModelSettings) -> str:
-    """A short name for the configured model: the local folder's name or the repository's."""
+    """A short name for the configured model: the server's model and address, the local folder's name
+    or the repository's."""
+    if model.backend == "server":
+        from engine.remote.connect import server_label
+
+        return server_label(model.server_url, model.server_model)
     if model.local_path is not None:
         return Path(model.local_path).name
     return model.model_id.rsplit("/", 1)[-1]
@@ -59,6 +66,20 @@ def _load_local(model: ModelSettings, models_dir: Path) -> _Loaded:
         max_new_tokens=model.max_new_tokens, temperature=model.temperature, top_p=model.top_p
     )
     return _Loaded(LocalEngine(loaded, generation), model_name(model), loaded.device)
+
+
+def _connect_server(model: ModelSettings) -> _Loaded:
+    """Connect to the OpenAI-compatible server of ``model`` once it answers (runs in a worker thread)."""
+    from engine.remote.connect import connect_from_settings
+
+    engine = connect_from_settings(model)
+    return _Loaded(engine, engine.model, engine.base_url)
+
+
+def engine_choice_changed(old: ModelSettings, new: ModelSettings) -> bool:
+    """Whether ``new`` names another engine than ``old`` (backend, model, folder, device or server)."""
+    fields = ("backend", "model_id", "local_path", "device", "server_url", "server_model")
+    return any(getattr(old, name) != getattr(new, name) for name in fields)
 
 
 def describe_problem(error: BaseException) -> LoadProblem:
@@ -90,7 +111,8 @@ class EngineHost(QObject):
     """Owns the engine that answers; loads it in the background and says how that went."""
 
     state_changed = Signal(str)
-    """A short status text: ``"loading…"``, ``"ready: <name> on <device>"`` or ``"error: <message>"``."""
+    """A short status text: ``"loading…"``, ``"connecting…"``, ``"ready: <name> on <device or server>"`` or
+    ``"error: <message>"``."""
     ready = Signal(object)
     """The engine, once it can answer."""
     failed = Signal(str, str)
@@ -116,8 +138,8 @@ class EngineHost(QObject):
 
     @property
     def loading(self) -> bool:
-        """Whether a load is in progress."""
-        return self._state == "loading…"
+        """Whether a load (or a connection to a server) is in progress."""
+        return self._state in ("loading…", "connecting…")
 
     @property
     def problem(self) -> LoadProblem | None:
@@ -125,15 +147,20 @@ class EngineHost(QObject):
         return self._problem
 
     def load(self, settings: Settings) -> None:
-        """Resolve and load the model named by ``settings`` in the background."""
+        """Load the model named by ``settings``, or connect to its server, in the background."""
         self._generation += 1
         generation = self._generation
         model = settings.model.model_copy()
         models_dir = settings.folders.resolved_models_dir()
         self._problem = None
-        self._set_state("loading…")
+        if model.backend == "server":
+            self._set_state("connecting…")
+            work = partial(_connect_server, model)
+        else:
+            self._set_state("loading…")
+            work = partial(_load_local, model, models_dir)
         run_task(
-            lambda: _load_local(model, models_dir),
+            work,
             lambda result, error: shiboken6.isValid(self) and self._loaded(generation, result, error),
         )
 
@@ -142,7 +169,7 @@ class EngineHost(QObject):
         self._generation += 1
         info = engine.describe()
         name = name or Path(info.get("model", "engine")).name
-        device = device or info.get("device") or info.get("backend", "this computer")
+        device = device or info.get("device") or info.get("server") or info.get("backend", "this computer")
         self._adopt(_Loaded(engine, name, device))
 
     def _loaded(self, generation: int, result: _Loaded | None, error: BaseException | None) -> None:

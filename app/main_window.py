@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from app.about_dialog import AboutDialog
-from app.engine_host import EngineHost
+from app.engine_host import EngineHost, engine_choice_changed
 from app.expert.panel import ExpertPanel
 from app.live.panel import LivePanel
 from app.podcast.panel import PodcastPanel
@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         """Adopt settings saved by the dialog."""
         if settings is None:
             return
+        if self.engine_host.engine is not None and engine_choice_changed(self.settings.model, settings.model):
+            self.engine_host.load(settings)  # another model or server: the next answer comes from it
         self.settings = settings
         self.persist_state = True
         self.live_panel.set_settings(settings)

@@ -1,4 +1,4 @@
-"""The Settings dialog: model, devices, voices, folders and appearance.
+"""The Settings dialog: model (in this app or on a server), devices, voices, folders and appearance.
 
 It edits a copy of the settings; OK validates, saves atomically and hands the
 new settings back. Nothing is lost when a value is invalid: the dialog stays
@@ -28,11 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.server_settings import ServerSettingsForm
 from app.tasks import run_task
 from engine import system_info
 from engine.config import Settings, save_settings, settings_from_values
 from engine.errors import NexusError
 from engine.models import specs
+from engine.remote.openai_chat import normalize_base_url
 
 SYSTEM_DEFAULT = "System default"
 
@@ -99,6 +101,12 @@ class SettingsDialog(QDialog):
     def _model_page(self, s: Settings) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
+        self.model_form = form
+        self.backend_combo = QComboBox()
+        self.backend_combo.addItem("In this app (the thinker runs on this computer)", "local")
+        self.backend_combo.addItem("OpenAI-compatible server (llama-server, vLLM)", "server")
+        self.backend_combo.setCurrentIndex(self.backend_combo.findData(s.model.backend))
+        self.server_form = ServerSettingsForm(s.model)
         self.model_combo = QComboBox()
         self.model_combo.setEditable(True)
         for spec in specs("thinker"):
@@ -125,13 +133,24 @@ class SettingsDialog(QDialog):
         self.top_p.setRange(0.01, 1.0)
         self.top_p.setSingleStep(0.05)
         self.top_p.setValue(s.model.top_p)
+        form.addRow("Engine", self.backend_combo)
         form.addRow("Model", self.model_combo)
         form.addRow("Local folder", self.local_model)
         form.addRow("Run on", self.device_combo)
+        form.addRow(self.server_form)
         form.addRow("Longest answer (tokens)", self.max_tokens)
         form.addRow("Temperature", self.temperature)
         form.addRow("Top-p", self.top_p)
+        self.backend_combo.currentIndexChanged.connect(self._show_backend_fields)
+        self._show_backend_fields()
         return page
+
+    def _show_backend_fields(self) -> None:
+        """Show the local model's fields or the server's, as the engine choice says."""
+        server = self.backend_combo.currentData() == "server"
+        for widget in (self.model_combo, self.local_model, self.device_combo):
+            self.model_form.setRowVisible(widget, not server)
+        self.model_form.setRowVisible(self.server_form, server)
 
     def _devices_page(self, s: Settings) -> QWidget:
         page = QWidget()
@@ -223,6 +242,9 @@ class SettingsDialog(QDialog):
         """Build new settings from the fields; raises ``ValidationError`` when invalid."""
         data = self._original.model_dump()
         data["model"].update(
+            backend=self.backend_combo.currentData(),
+            server_url=self.server_form.server_url(),
+            server_model=self.server_form.server_model(),
             model_id=self._combo_value(self.model_combo),
             local_path=self.local_model.path(),
             device=self.device_combo.currentData(),
@@ -248,6 +270,13 @@ class SettingsDialog(QDialog):
             settings = self.collect()
             if not settings.model.model_id:
                 raise NexusError("Choose a model.", "Pick one from the list or type a Hugging Face repository id.")
+            if settings.model.backend == "server":
+                if not settings.model.server_url:
+                    raise NexusError(
+                        "Enter the server's address.", "For example http://127.0.0.1:8080/v1 for a local llama-server."
+                    )
+                normalize_base_url(settings.model.server_url)
+                self.server_form.store_key()
             save_settings(settings)
         except ValidationError as exc:
             first = exc.errors()[0]

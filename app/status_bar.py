@@ -33,6 +33,9 @@ class NexusStatusBar(QStatusBar):
         While a model is loaded its state comes from the engine host, not from the disk probe.
         """
         self.pending = 2 if model_loaded else 3
+        if not model_loaded and settings.model.backend == "server":
+            self._show_model(_server_state(settings), None)
+            model_loaded = True  # nothing on disk to probe
         model_id = settings.model.model_id
         local_path = settings.model.local_path
         models_dir = settings.folders.resolved_models_dir()
@@ -79,6 +82,16 @@ def _default_name(devices: list[system_info.AudioDevice], flag: str) -> str | No
     """The system default device's name, else the first device's."""
     chosen = next((d for d in devices if getattr(d, flag)), devices[0] if devices else None)
     return chosen.name if chosen else None
+
+
+def _server_state(settings: Settings) -> str:
+    """What the status bar says of a model server before it is connected (no network probe here)."""
+    from engine.remote.connect import server_label
+
+    if not settings.model.server_url.strip():
+        return "OpenAI-compatible server — no address (Settings → Model)"
+    label = server_label(settings.model.server_url, settings.model.server_model)
+    return f"{label} — server, connects when first needed"
 
 
 def _model_state(model_id: str, local_path: Path | None, models_dir: Path) -> str:

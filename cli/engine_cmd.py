@@ -1,4 +1,4 @@
-"""``nexus-cli ask`` and ``nexus-cli engine info``: the model from the terminal."""
+"""``nexus-cli ask`` and ``nexus-cli engine info``: the model (in this process or on a server) from the terminal."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from engine.errors import NexusError
 
 
 def _load_engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    return load_engine(load_settings(), args.model, args.device, args.max_new_tokens)
+    return load_engine(
+        load_settings(), args.model, args.device, args.max_new_tokens, args.server, args.server_model
+    )
 
 
 def _read_image(path: str) -> np.ndarray:
@@ -60,7 +62,7 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    """Load the model and print what it is and where it runs."""
+    """Load the model (or connect to its server) and print what it is and where it runs."""
     engine = _load_engine(args)
     for key, value in engine.describe().items():
         print(f"{key:11s} {value}")
@@ -68,7 +70,14 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", help="a thinker checkpoint folder (default: the one in Settings)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--model", help="a thinker checkpoint folder (default: the one in Settings)")
+    source.add_argument(
+        "--server", metavar="URL", help="an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (llama-server, vLLM)"
+    )
+    parser.add_argument(
+        "--server-model", metavar="NAME", help="the model the server should answer with (default: its first one)"
+    )
     parser.add_argument("--device", choices=("auto", "cuda", "cpu"), help="override Settings → Model → Run on")
     parser.add_argument("--max-new-tokens", type=int, default=0, help="longest answer in tokens")
 
@@ -83,6 +92,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ask.set_defaults(func=run_ask)
     engine = subparsers.add_parser("engine", help="the loaded model")
     engine_sub = engine.add_subparsers(dest="engine_command", metavar="COMMAND", required=True)
-    info = engine_sub.add_parser("info", help="print the model, dtype, device and memory")
+    info = engine_sub.add_parser("info", help="print the model, dtype, device and memory (or its server)")
     _common(info)
     info.set_defaults(func=run_info)

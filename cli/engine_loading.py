@@ -1,4 +1,9 @@
-"""Load the model engine for a CLI command: ``--model`` folder or the one chosen in Settings."""
+"""Load the model engine for a CLI command: ``--server``, ``--model`` or what Settings choose.
+
+Precedence: ``--server URL`` (an OpenAI-compatible server), then ``--model DIR``
+(a thinker folder, in this process), then Settings → Model (its backend: the
+configured server, or the configured thinker).
+"""
 
 from __future__ import annotations
 
@@ -20,8 +25,17 @@ def model_folder(model: str | None, settings: Settings) -> Path:
 
 
 def load_engine(settings: Settings, model: str | None = None, device: str | None = None,
-                max_new_tokens: int | None = None):  # type: ignore[no-untyped-def]
-    """A ``LocalEngine`` with the sampling settings of ``settings``; progress goes to stderr."""
+                max_new_tokens: int | None = None, server: str | None = None,
+                server_model: str | None = None):  # type: ignore[no-untyped-def]
+    """The engine a command answers with; progress goes to stderr.
+
+    A ``RemoteEngine`` for ``server`` (or for Settings' server when neither
+    ``server`` nor ``model`` is given and Settings choose one), else a
+    ``LocalEngine`` with the sampling settings of ``settings``. A server is
+    checked before it is used: an unreachable one raises ``RemoteEngineError``.
+    """
+    if server or (not model and settings.model.backend == "server"):
+        return _connect(settings, server, server_model, max_new_tokens)
     from engine.omni.loader import load_thinker
     from engine.omni.local import GenerationSettings, LocalEngine
 
@@ -34,3 +48,20 @@ def load_engine(settings: Settings, model: str | None = None, device: str | None
         top_p=settings.model.top_p,
     )
     return LocalEngine(load_thinker(folder, device), generation)
+
+
+def _connect(settings: Settings, server: str | None, server_model: str | None,
+             max_new_tokens: int | None):  # type: ignore[no-untyped-def]
+    from engine.remote.connect import connect_server, server_label
+
+    url = server or settings.model.server_url
+    name = server_model if server_model is not None else ("" if server else settings.model.server_model)
+    if url.strip():
+        print(f"connecting to {server_label(url, name)}…", file=sys.stderr)
+    return connect_server(
+        url,
+        name,
+        max_tokens=max_new_tokens or settings.model.max_new_tokens,
+        temperature=settings.model.temperature,
+        top_p=settings.model.top_p,
+    )

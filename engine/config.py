@@ -38,7 +38,12 @@ _values_only: ContextVar[bool] = ContextVar("nexus_settings_values_only", defaul
 
 
 class ModelSettings(BaseModel):
-    """Which thinker to run, where it lives and how it samples."""
+    """Which thinker to run, where it lives and how it samples.
+
+    ``backend`` picks the in-process thinker or an OpenAI-compatible server
+    (``server_url``, ``server_model``); the server's API key is kept in the OS
+    keyring (``engine.remote.keys``), never here.
+    """
 
     model_id: str = DEFAULT_MODEL_ID
     local_path: Path | None = Field(
@@ -48,6 +53,11 @@ class ModelSettings(BaseModel):
     max_new_tokens: int = Field(default=512, ge=1, le=8192)
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     top_p: float = Field(default=0.9, gt=0.0, le=1.0)
+    backend: Literal["local", "server"] = Field(
+        default="local", description="local: the thinker runs in this process; server: an OpenAI-compatible server"
+    )
+    server_url: str = Field(default="", description="The server's address, e.g. http://gpu-box:8000/v1")
+    server_model: str = Field(default="", description="The model name the server serves; empty: its first one")
 
 
 class AudioSettings(BaseModel):
