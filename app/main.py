@@ -17,6 +17,7 @@ from engine import __version__
 from engine.config import Settings, load_settings, settings_from_values
 from engine.errors import ConfigError
 from engine.logging_setup import setup_logging
+from engine.privacy import make_private
 from engine.paths import config_file
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def load_or_report() -> tuple[Settings, bool]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app until its window closes."""
+    make_private()
     log_file = setup_logging()
     app = create_application(argv)
     settings, writable = load_or_report()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from engine import __version__
 from engine.errors import NexusError
 from engine.logging_setup import setup_logging
+from engine.privacy import make_private
 
 from cli import data_cmd, doctor_cmd, engine_cmd, live_cmd, media_cmd, models_cmd, podcast_cmd, screenshot_cmd, train_cmd
 
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (2 for a reported error)."""
+    make_private()
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.verbose)

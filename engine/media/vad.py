@@ -22,10 +22,13 @@ from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
+
+import engine.privacy  # noqa: F401,I001 - before onnxruntime loads: its telemetry stays off
 import onnxruntime
 import webrtcvad
 from psygnal import Signal
 
+from engine.privacy import quiet_onnxruntime
 from engine.speech.audio import resample, to_mono_float32
 from engine.speech.errors import AudioFormatError, SpeechModelError
 
@@ -138,6 +141,7 @@ class SileroVad:
         options.log_severity_level = 3
         path = model_path or silero_model_path()
         try:
+            quiet_onnxruntime()
             self._session = onnxruntime.InferenceSession(
                 str(path), sess_options=options, providers=["CPUExecutionProvider"]
             )

@@ -19,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+import engine.privacy  # noqa: F401,I001 - before onnxruntime loads: its telemetry stays off
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 from piper import PiperVoice as _PiperModel
 from piper import SynthesisConfig
 
 from engine.models import ModelManager, get_spec, resolve_downloaded
+from engine.privacy import quiet_onnxruntime
 from engine.speech.audio import resample
 from engine.speech.errors import SpeechModelError
 
@@ -97,6 +100,7 @@ def resolve_voice(voice: str | Path, manager: ModelManager | None = None) -> Voi
 
 def _load_model(files: VoiceFiles, use_cuda: bool) -> _PiperModel:
     try:
+        quiet_onnxruntime()
         return _PiperModel.load(files.onnx, files.config, use_cuda=use_cuda)
     except (
         OSError,

@@ -23,6 +23,7 @@ from typing import Any
 
 import psutil
 
+from engine.privacy import make_private
 from training.jobs.spec import JobSpec, check_spec, is_gptq_checkpoint, load_spec
 from training.jobs.state import last_checkpoint, update_state
 
@@ -217,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m training.jobs.runner JOB_DIR", file=sys.stderr)
         return 2
     job_dir = Path(argv[0])
+    make_private()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("GPTQMODEL_CPU_WORKERS", str(max(1, (os.cpu_count() or 2) // 2)))
     try:
