@@ -42,6 +42,8 @@ def _follow(queue, job: Path) -> int:  # type: ignore[no-untyped-def]
                         parts.append(f"{label} {row[key]:.4f}")
                 if row.get("eta_s"):
                     parts.append(f"eta {row['eta_s']:.0f}s")
+                if row.get("note"):
+                    parts.append(f"({row['note']})")
                 print("  " + "  ".join(parts), flush=True)
             state = read_state(job)
             if state.status in ("completed", "failed", "cancelled") and queue.running is None:

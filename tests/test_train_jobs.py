@@ -174,3 +174,44 @@ def test_impossible_specs_and_bad_data_fail_before_start(queue: JobQueue, tmp_pa
     with pytest.raises(SpecError, match="no config.json"):
         queue.submit(spec_for(tmp_path, tiny_pairs_dataset(tmp_path / "pairs"), method="dpo"))
     assert queue.jobs() == []
+
+
+def test_a_learning_rate_that_can_only_diverge_is_refused_with_a_reason(tmp_path: Path) -> None:
+    from training.jobs.spec import load_spec
+
+    path = tmp_path / "job.yaml"
+    path.write_text("base_model: m\ndatasets: [d]\nlearning_rate: 1.0e+30\n")
+    with pytest.raises(SpecError, match="makes training diverge"):
+        load_spec(path)
+
+
+def test_a_diverging_job_fails_and_saves_no_adapter(queue: JobQueue, tmp_path: Path, tiny_thinker_dir: Path) -> None:
+    import soundfile as sf
+
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    for tone in (data / "media").glob("tone*.wav"):  # a float WAV with NaN samples: the loss becomes NaN
+        samples = sf.read(tone, dtype="float32")[0]
+        samples[::7] = float("nan")
+        sf.write(tone, samples, 16_000, subtype="FLOAT")
+    job = queue.submit(spec_for(tiny_thinker_dir, data, max_steps=12))
+    assert queue.run_until_idle(300)
+    state = read_state(job)
+    log = (job / "runner.log").read_text()[-3000:]
+    assert state.status == "failed", (state, log)
+    assert "Training diverged" in state.message and "No adapter was saved" in state.message, state.message
+    assert not (job / "adapter").exists() and not (job / "card.json").exists()
+    rows = read_progress(job)
+    assert all(row["loss"] != 0.0 for row in rows), "a NaN loss is never shown as 0"
+    for checkpoint in (job / "checkpoints").glob("checkpoint-*"):
+        for shard in checkpoint.glob("adapter_model.safetensors"):
+            assert all(torch.isfinite(t).all() for t in load_file(str(shard)).values()), checkpoint
+
+
+def test_a_step_whose_answers_were_all_cut_off_says_so(queue: JobQueue, tmp_path: Path, tiny_thinker_dir: Path) -> None:
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    # Text rows are cut at max_length: 32 tokens keep the system prompt and the question, never the answer.
+    job = run_job(queue, spec_for(tiny_thinker_dir, data, max_length=32, max_steps=12, batch_size=1, save_every=12))
+    rows = read_progress(job)
+    noted = [row for row in rows if row.get("note")]
+    assert noted and all(row["loss"] is None for row in noted), rows
+    assert "no labelled tokens" in noted[0]["note"]

@@ -13,6 +13,7 @@ prompts or media.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -127,12 +128,35 @@ def assistant_mask(input_ids: torch.Tensor, start_id: int, end_id: int, header: 
     return mask
 
 
+class LabelCounter:
+    """Labelled (assistant) tokens the collator produced since the last ``take``; shared with the logger."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens = 0
+        self.unlabelled_rows = 0
+        """Rows with no labelled token at all (every answer cut off or missing)."""
+
+    def add(self, tokens: int, unlabelled_rows: int) -> None:
+        """Count one batch."""
+        with self._lock:
+            self._tokens += tokens
+            self.unlabelled_rows += unlabelled_rows
+
+    def take(self) -> int:
+        """The tokens counted since the last call, and start again from zero."""
+        with self._lock:
+            tokens, self._tokens = self._tokens, 0
+            return tokens
+
+
 class SftCollator:
     """Turns a list of (dataset folder, sample) into one padded batch with labels."""
 
     def __init__(self, processor: Any, max_length: int) -> None:
         self.processor = processor
         self.max_length = max_length
+        self.labelled = LabelCounter()
         tokenizer = processor.tokenizer
         self.start_id = tokenizer.convert_tokens_to_ids("<|im_start|>")
         self.end_id = tokenizer.convert_tokens_to_ids("<|im_end|>")
@@ -172,4 +196,6 @@ class SftCollator:
                 inputs["attention_mask"] = inputs["attention_mask"][:, : self.max_length]
                 labels = labels[:, : self.max_length]
         inputs["labels"] = labels
+        per_row = (labels != IGNORE).sum(dim=1)
+        self.labelled.add(int(per_row.sum()), int((per_row == 0).sum()))
         return inputs

@@ -14,18 +14,22 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 
 from engine.privacy import make_private
 from training.jobs.spec import JobSpec, check_spec, is_gptq_checkpoint, load_spec
 from training.jobs.state import last_checkpoint, update_state
+
+if TYPE_CHECKING:
+    from training.jobs.collator import LabelCounter
 
 log = logging.getLogger("nexus.train")
 EXIT_CANCELLED = 3
@@ -55,7 +59,25 @@ def lora_target_regex(spec: JobSpec) -> str:
     return "^(" + "|".join(parts) + ")$"
 
 
-def _callbacks(job_dir: Path, spec: JobSpec, cancel_flag: dict[str, bool]):  # type: ignore[no-untyped-def]
+class Diverged(Exception):
+    """Training produced a non-finite loss, gradient or weight; nothing after it may be kept."""
+
+
+def is_finite(value: float | None) -> bool:
+    """Whether a logged number is usable (``None`` counts as usable: nothing was logged)."""
+    return value is None or math.isfinite(value)
+
+
+def non_finite_parameters(model: Any) -> list[str]:
+    """Names of trainable parameters that hold NaN or infinity."""
+    import torch
+
+    return [name for name, param in model.named_parameters()
+            if param.requires_grad and not bool(torch.isfinite(param.detach()).all())]
+
+
+def _callbacks(job_dir: Path, spec: JobSpec, cancel_flag: dict[str, bool], labelled: LabelCounter | None,
+               divergence: dict[str, Any]):  # type: ignore[no-untyped-def]
     import torch
     from transformers import TrainerCallback
 
@@ -79,6 +101,19 @@ def _callbacks(job_dir: Path, spec: JobSpec, cancel_flag: dict[str, bool]):  # t
             if not state.is_world_process_zero:
                 return
             logs = dict(logs or {})
+            note = None
+            if labelled is not None and "loss" in logs:
+                tokens = labelled.take()
+                if tokens == 0:
+                    # Every answer of this step was cut off (or absent): there was nothing to learn from.
+                    logs["loss"] = None
+                    logs.pop("grad_norm", None)
+                    note = "no labelled tokens in this step: every answer was cut off at max_length"
+            if not (is_finite(logs.get("loss")) and is_finite(logs.get("grad_norm"))):
+                divergence.setdefault("step", state.global_step)
+                divergence.setdefault("what", "the loss" if not is_finite(logs.get("loss")) else "the gradient")
+                control.should_training_stop = True
+                control.should_save = False
             done = state.global_step - (self.start_step or 0)
             elapsed = time.time() - self.started
             per_step = elapsed / done if done else None
@@ -92,6 +127,9 @@ def _callbacks(job_dir: Path, spec: JobSpec, cancel_flag: dict[str, bool]):  # t
                 "rss_gb": process.memory_info().rss / 2**30,
                 "gpu_gb": torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None,
             }
+            if note:
+                record["note"] = note
+            record = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in record.items()}
             with open(progress_path, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record) + "\n")
             update_state(job_dir, step=state.global_step, max_steps=state.max_steps)
@@ -100,12 +138,41 @@ def _callbacks(job_dir: Path, spec: JobSpec, cancel_flag: dict[str, bool]):  # t
         """On SIGTERM: save a checkpoint at the end of the step and stop."""
 
         def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
-            if cancel_flag["set"]:
+            if cancel_flag["set"] and "step" not in divergence:
                 control.should_save = True
                 control.should_training_stop = True
             return control
 
-    return [Progress(), Cancel()]
+    class Finite(TrainerCallback):
+        """After every optimizer step: stop, saving nothing, once a trainable weight is NaN or infinite."""
+
+        def on_step_end(self, args, state, control, model=None, **kwargs):  # type: ignore[no-untyped-def]
+            if model is not None and non_finite_parameters(model):
+                divergence.setdefault("step", state.global_step)
+                divergence.setdefault("what", "the adapter's weights")
+                control.should_training_stop = True
+                control.should_save = False
+            return control
+
+    return [Finite(), Progress(), Cancel()]
+
+
+def _sft_trainer_class():  # type: ignore[no-untyped-def]
+    import torch
+    from transformers import Trainer
+
+    from training.jobs.collator import IGNORE
+
+    class SftTrainer(Trainer):
+        """A Trainer that skips a micro-batch with no labelled token instead of back-propagating 0/0 = NaN."""
+
+        def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[no-untyped-def]
+            labels = inputs.get("labels")
+            if labels is not None and not bool((labels != IGNORE).any()):
+                return torch.zeros((), device=self.args.device)
+            return super().training_step(model, inputs, num_items_in_batch)
+
+    return SftTrainer
 
 
 def _training_args(spec: JobSpec, job_dir: Path, device: str, has_eval: bool, dpo: bool):  # type: ignore[no-untyped-def]
@@ -120,6 +187,8 @@ def _training_args(spec: JobSpec, job_dir: Path, device: str, has_eval: bool, dp
         num_train_epochs=spec.epochs,
         max_steps=spec.max_steps or -1,
         logging_steps=1,
+        # Log a NaN loss as NaN: by default the Trainer replaces it with the running mean, hiding divergence.
+        logging_nan_inf_filter=False,
         save_strategy="steps",
         save_steps=spec.save_every,
         save_total_limit=2,
@@ -148,7 +217,7 @@ def train(job_dir: Path) -> int:
     """Run (or resume) the job in ``job_dir``; returns the process exit code."""
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import Trainer, set_seed
+    from transformers import set_seed
 
     from engine.omni.loader import load_thinker
     from training.jobs.collator import SftCollator
@@ -172,7 +241,9 @@ def train(job_dir: Path) -> int:
     model.config.use_cache = False
     lora = LoraConfig(r=spec.lora.rank, lora_alpha=spec.lora.alpha, lora_dropout=spec.lora.dropout,
                       target_modules=lora_target_regex(spec), task_type="CAUSAL_LM")
-    callbacks = _callbacks(job_dir, spec, cancel_flag)
+    divergence: dict[str, Any] = {}
+    collator = SftCollator(loaded.processor, spec.max_length) if spec.method != "dpo" else None
+    callbacks = _callbacks(job_dir, spec, cancel_flag, collator.labelled if collator else None, divergence)
     args = _training_args(spec, job_dir, loaded.device, bool(data.eval), spec.method == "dpo")
     if spec.method == "dpo":
         from datasets import Dataset
@@ -189,10 +260,17 @@ def train(job_dir: Path) -> int:
                              processing_class=loaded.processor.tokenizer, peft_config=lora, callbacks=callbacks)
     else:
         peft_model = get_peft_model(model, lora)
-        trainer = Trainer(model=peft_model, args=args, train_dataset=_ListDataset(data.train),
+        trainer = _sft_trainer_class()(model=peft_model, args=args, train_dataset=_ListDataset(data.train),
                           eval_dataset=_ListDataset(data.eval) if data.eval else None,
-                          data_collator=SftCollator(loaded.processor, spec.max_length), callbacks=callbacks)
+                          data_collator=collator, callbacks=callbacks)
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    if divergence or non_finite_parameters(trainer.model):
+        step = divergence.get("step", trainer.state.global_step)
+        raise Diverged(
+            f"Training diverged: {divergence.get('what', 'the weights')} became NaN or infinite at step {step}. "
+            f"No adapter was saved; lower the learning rate (now {spec.learning_rate:g}) or check the data with "
+            "`nexus-cli data validate`, and start again."
+        )
     if cancel_flag["set"] and trainer.state.global_step < trainer.state.max_steps:
         update_state(job_dir, status="cancelled", finished=time.time(), pid=None,
                      message=f"Cancelled at step {trainer.state.global_step}; resume continues from there.")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine.atomic import write_text_atomic
 from engine.errors import NexusError
@@ -19,6 +19,8 @@ from engine.errors import NexusError
 Method = Literal["lora_sft", "dpo"]
 Distributed = Literal["none", "ddp", "zero2", "zero3", "fsdp"]
 Schedule = Literal["linear", "cosine", "constant", "constant_with_warmup"]
+# Adam moves every weight by about the learning rate per step: far above 1e-3 a LoRA run diverges.
+MAX_LEARNING_RATE = 1.0
 LLM_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -32,7 +34,7 @@ class LoraSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rank: int = Field(default=16, ge=1, le=1024)
-    alpha: int = Field(default=32, ge=1)
+    alpha: int = Field(default=32, ge=1, le=4096)
     dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
     target_modules: list[str] = Field(default_factory=lambda: list(LLM_TARGETS))
 
@@ -51,23 +53,33 @@ class JobSpec(BaseModel):
     datasets: list[str] = Field(min_length=1)
     train_split: str = "train"
     eval_split: str | None = "val"
-    max_length: int = Field(default=2048, ge=32)
-    batch_size: int = Field(default=1, ge=1)
-    gradient_accumulation: int = Field(default=8, ge=1)
+    max_length: int = Field(default=2048, ge=32, le=1_048_576)
+    batch_size: int = Field(default=1, ge=1, le=4096)
+    gradient_accumulation: int = Field(default=8, ge=1, le=4096)
     learning_rate: float = Field(default=2e-4, gt=0)
     schedule: Schedule = "cosine"
     warmup_ratio: float = Field(default=0.03, ge=0, lt=1)
-    epochs: float = Field(default=1.0, gt=0)
+    epochs: float = Field(default=1.0, gt=0, le=1000)
     max_steps: int | None = Field(default=None, ge=1)
     eval_every: int = Field(default=50, ge=1)
     save_every: int = Field(default=50, ge=1)
     seed: int = 42
-    dpo_beta: float = Field(default=0.1, gt=0)
+    dpo_beta: float = Field(default=0.1, gt=0, le=100)
     device: Literal["auto", "cuda", "cpu"] = "auto"
     gpus: int = Field(default=1, ge=1)
     distributed: Distributed = "none"
     merge_adapter: bool = False
     max_samples: int | None = Field(default=None, ge=1)
+
+    @field_validator("learning_rate")
+    @classmethod
+    def _trainable_rate(cls, value: float) -> float:
+        if not value <= MAX_LEARNING_RATE:
+            raise ValueError(
+                f"a learning rate of {value:g} makes training diverge (the loss becomes NaN); "
+                f"LoRA trains at 1e-5 to 1e-3, and Nexus accepts at most {MAX_LEARNING_RATE:g}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _sensible(self) -> "JobSpec":
