@@ -202,6 +202,7 @@ def test_a_diverging_job_fails_and_saves_no_adapter(queue: JobQueue, tmp_path: P
     assert not (job / "adapter").exists() and not (job / "card.json").exists()
     rows = read_progress(job)
     assert all(row["loss"] != 0.0 for row in rows), "a NaN loss is never shown as 0"
+    assert any("diverged" in row.get("note", "") and row["loss"] is None for row in rows), rows
     for checkpoint in (job / "checkpoints").glob("checkpoint-*"):
         for shard in checkpoint.glob("adapter_model.safetensors"):
             assert all(torch.isfinite(t).all() for t in load_file(str(shard)).values()), checkpoint

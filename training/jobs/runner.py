@@ -127,9 +127,13 @@ def _callbacks(job_dir: Path, spec: JobSpec, cancel_flag: dict[str, bool], label
                 "rss_gb": process.memory_info().rss / 2**30,
                 "gpu_gb": torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None,
             }
+            broken = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
+            for key in broken:  # JSON has no NaN: the value goes, the note says what it was
+                record[key] = None
+            if broken:
+                note = f"{', '.join(broken)} became NaN or infinite: training diverged"
             if note:
                 record["note"] = note
-            record = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in record.items()}
             with open(progress_path, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record) + "\n")
             update_state(job_dir, step=state.global_step, max_steps=state.max_steps)
