@@ -173,6 +173,24 @@ class SettingsDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         self.whisper_combo = self._registry_combo("whisper", s.voices.whisper_model)
+        self.whisper_device = QComboBox()
+        for value, label in (
+            ("auto", "Automatic (GPU when cuBLAS 12 is installed)"),
+            ("cuda", "CUDA GPU"),
+            ("cpu", "CPU"),
+        ):
+            self.whisper_device.addItem(label, value)
+        self.whisper_device.setCurrentIndex(self.whisper_device.findData(s.voices.whisper_device))
+        self.whisper_compute = QComboBox()
+        for value, label in (
+            ("auto", "Automatic (float16 on a GPU, int8 on the CPU)"),
+            ("int8", "int8"),
+            ("int8_float16", "int8 weights, float16 maths (GPU)"),
+            ("float16", "float16 (GPU)"),
+            ("float32", "float32"),
+        ):
+            self.whisper_compute.addItem(label, value)
+        self.whisper_compute.setCurrentIndex(self.whisper_compute.findData(s.voices.whisper_compute_type))
         self.assistant_voice = self._registry_combo("piper", s.voices.assistant_voice)
         self.host_a_voice = self._registry_combo("piper", s.voices.host_a_voice)
         self.host_b_voice = self._registry_combo("piper", s.voices.host_b_voice)
@@ -181,6 +199,8 @@ class SettingsDialog(QDialog):
         self.speech_rate.setSingleStep(0.05)
         self.speech_rate.setValue(s.voices.speech_rate)
         form.addRow("Speech recognition", self.whisper_combo)
+        form.addRow("Recognition runs on", self.whisper_device)
+        form.addRow("Recognition precision", self.whisper_compute)
         form.addRow("Assistant voice", self.assistant_voice)
         form.addRow("Podcast host A", self.host_a_voice)
         form.addRow("Podcast host B", self.host_b_voice)
@@ -255,6 +275,8 @@ class SettingsDialog(QDialog):
         data["audio"].update(input_device=self.input_combo.currentData(), output_device=self.output_combo.currentData())
         data["voices"].update(
             whisper_model=self._combo_value(self.whisper_combo),
+            whisper_device=self.whisper_device.currentData(),
+            whisper_compute_type=self.whisper_compute.currentData(),
             assistant_voice=self._combo_value(self.assistant_voice),
             host_a_voice=self._combo_value(self.host_a_voice),
             host_b_voice=self._combo_value(self.host_b_voice),

@@ -35,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
         input_device=settings.audio.input_device,
         output_device=settings.audio.output_device,
         speech_rate=settings.voices.speech_rate,
+        whisper_device=settings.voices.whisper_device,
+        whisper_compute_type=settings.voices.whisper_compute_type,
     )
     recorder = SessionRecorder(settings.folders.resolved_data_dir()) if args.record else None
     session = LiveSession(parts, live, recorder=recorder)

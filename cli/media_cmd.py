@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import soundfile as sf
@@ -24,7 +25,14 @@ def transcribe(args: argparse.Namespace) -> int:
 
     audio, _ = load_audio(Path(args.file), sample_rate=WHISPER_RATE)
     settings = load_settings()
-    transcriber = WhisperTranscriber(args.model or settings.voices.whisper_model, manager=_manager(settings))
+    transcriber = WhisperTranscriber(
+        args.model or settings.voices.whisper_model,
+        settings.voices.whisper_device,
+        settings.voices.whisper_compute_type,
+        manager=_manager(settings),
+    )
+    if transcriber.device_note:
+        print(transcriber.device_note, file=sys.stderr)
     transcript = transcriber.transcribe(audio, language=args.language, word_timestamps=args.words)
     print(transcript.text)
     for word in transcript.words:

@@ -114,7 +114,11 @@ def play(args: argparse.Namespace) -> int:
     if args.voice_join:
         from engine.speech.asr import WhisperTranscriber
 
-        asr = WhisperTranscriber(args.whisper or settings.voices.whisper_model)
+        asr = WhisperTranscriber(
+            args.whisper or settings.voices.whisper_model,
+            settings.voices.whisper_device,
+            settings.voices.whisper_compute_type,
+        )
     engine = ScriptedHosts() if args.scripted_hosts else load_engine(settings, args.model, args.device)
     player = Player(settings.audio.output_device, sample_rate=AUDIO_RATE)
     voice = (open_voice_join(player, input_device=settings.audio.input_device, vad_engine=settings.live.vad_engine,

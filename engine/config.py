@@ -68,9 +68,16 @@ class AudioSettings(BaseModel):
 
 
 class VoiceSettings(BaseModel):
-    """Speech recognition and synthesis models."""
+    """Speech recognition and synthesis models.
+
+    ``whisper_device`` ``auto`` uses the GPU only when CTranslate2 sees one and
+    cuBLAS for CUDA 12 loads (``engine.speech.asr.plan_whisper_device``);
+    ``whisper_compute_type`` ``auto`` is float16 on a GPU and int8 on the CPU.
+    """
 
     whisper_model: str = "whisper-small.en"
+    whisper_device: Literal["auto", "cuda", "cpu"] = "auto"
+    whisper_compute_type: Literal["auto", "int8", "int8_float16", "float16", "float32"] = "auto"
     assistant_voice: str = "piper-en_US-lessac-medium"
     host_a_voice: str = "piper-en_US-lessac-medium"
     host_b_voice: str = "piper-en_US-ryan-medium"

@@ -394,6 +394,8 @@ class LivePanel(QWidget):
             input_device=audio.input_device,
             output_device=audio.output_device,
             speech_rate=voices.speech_rate,
+            whisper_device=voices.whisper_device,
+            whisper_compute_type=voices.whisper_compute_type,
         )
 
     def _start_or_stop(self) -> None:
@@ -569,7 +571,15 @@ class LivePanel(QWidget):
     def _preload_speech(self) -> None:
         """Load Whisper and the voice in the background before Start (a missing model is reported at Start)."""
         voices = self.settings.voices
-        run_task(lambda: load_speech_models(voices.whisper_model, voices.assistant_voice), lambda _r, _e: None)
+        run_task(
+            lambda: load_speech_models(
+                voices.whisper_model,
+                voices.assistant_voice,
+                whisper_device=voices.whisper_device,
+                whisper_compute_type=voices.whisper_compute_type,
+            ),
+            lambda _r, _e: None,
+        )
 
     def _install_key_filter(self) -> None:
         app = QApplication.instance()

@@ -70,7 +70,10 @@ def build_session(
     asr = None
     voice: VoiceJoin | None = None
     try:
-        asr = whisper(settings.voices.whisper_model)
+        asr = whisper(
+            settings.voices.whisper_model, settings.voices.whisper_device, settings.voices.whisper_compute_type
+        )
+        notice = asr.device_note
         live = settings.live
         voice = open_voice_join(player, input_device=settings.audio.input_device, vad_engine=live.vad_engine,
                                 echo=live.echo)

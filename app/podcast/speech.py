@@ -31,9 +31,9 @@ def piper_voice(voice: str, speaker: int | None) -> PiperVoice:
 
 
 @lru_cache(maxsize=2)
-def whisper(model: str) -> WhisperTranscriber:
-    """The Whisper model ``model`` (registry key or folder)."""
-    return WhisperTranscriber(model)
+def whisper(model: str, device: str = "auto", compute_type: str = "auto") -> WhisperTranscriber:
+    """The Whisper model ``model`` (registry key or folder) on ``device`` as ``compute_type`` (Voices settings)."""
+    return WhisperTranscriber(model, device, compute_type)
 
 
 def load_host_voices(voices: VoiceSettings, spec: EpisodeSpec) -> dict[str, PiperVoice]:

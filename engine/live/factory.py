@@ -23,8 +23,8 @@ from engine.speech.tts import PiperVoice
 
 
 @lru_cache(maxsize=2)
-def _transcriber(whisper: str) -> WhisperTranscriber:
-    return WhisperTranscriber(whisper)
+def _transcriber(whisper: str, device: str = "auto", compute_type: str = "auto") -> WhisperTranscriber:
+    return WhisperTranscriber(whisper, device, compute_type)
 
 
 @lru_cache(maxsize=4)
@@ -32,8 +32,17 @@ def _voice(voice: str) -> PiperVoice:
     return PiperVoice(voice)
 
 
-def load_speech_models(whisper: str | Path | None, voice: str | Path | None) -> None:
+def load_speech_models(
+    whisper: str | Path | None,
+    voice: str | Path | None,
+    *,
+    whisper_device: str = "auto",
+    whisper_compute_type: str = "auto",
+) -> None:
     """Load (once per process) the Whisper and Piper models a session will use.
+
+    ``whisper_device`` and ``whisper_compute_type`` are the Voices settings of
+    the same names; a session must pass the same values to reuse the model.
 
     Loading Whisper parses its tokenizer with the GIL held for tens of
     milliseconds; doing it ahead of Start (the Live tab calls this when it is
@@ -41,7 +50,7 @@ def load_speech_models(whisper: str | Path | None, voice: str | Path | None) -> 
     the same models.
     """
     if whisper is not None:
-        _transcriber(str(whisper))
+        _transcriber(str(whisper), whisper_device, whisper_compute_type)
     if voice is not None:
         _voice(str(voice))
 
@@ -80,11 +89,21 @@ def build_live_parts(
     input_device: str | int | None = None,
     output_device: str | int | None = None,
     speech_rate: float = 1.0,
+    whisper_device: str = "auto",
+    whisper_compute_type: str = "auto",
 ) -> LiveParts:
-    """Everything a ``LiveSession`` drives, opened lazily by ``LiveSession.start``."""
+    """Everything a ``LiveSession`` drives, opened lazily by ``LiveSession.start``.
+
+    ``whisper_device``/``whisper_compute_type`` are the Voices settings; the
+    transcriber's ``device_note`` says when Whisper fell back to the CPU.
+    """
     frames = FrameRing(capacity=64, max_age_s=60.0)
     capture = make_capture(settings.source, frames, settings)
-    asr = _transcriber(str(whisper)) if whisper is not None and settings.mode != "text_only" else None
+    asr = (
+        _transcriber(str(whisper), whisper_device, whisper_compute_type)
+        if whisper is not None and settings.mode != "text_only"
+        else None
+    )
     piper = _voice(str(voice)).with_rate(speech_rate) if voice is not None and not settings.mute_voice else None
     # The speaker runs at 16 kHz so the echo canceller's reference is written by the
     # audio callback itself, in step with the device (the voice is resampled once, upstream).

@@ -23,3 +23,15 @@ class CudaUnavailable(ModelLoadError):
 
 class AdapterError(NexusError):
     """A LoRA adapter could not be loaded or switched."""
+
+
+class CorruptWeights(ModelLoadError):
+    """Weight files are missing, truncated or do not match the config."""
+
+
+class GptqKernelError(ModelLoadError):
+    """No GPTQ kernel could be chosen, built or run for the checkpoint on the device."""
+
+
+class UnsupportedDtype(ModelLoadError):
+    """The checkpoint's dtype cannot be used (for example bfloat16 on a GPU without it)."""
