@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         whisper_device=settings.voices.whisper_device,
         whisper_compute_type=settings.voices.whisper_compute_type,
     )
+    if parts.asr is not None and parts.asr.device_note:
+        print(parts.asr.device_note, file=sys.stderr)
     recorder = SessionRecorder(settings.folders.resolved_data_dir()) if args.record else None
     session = LiveSession(parts, live, recorder=recorder)
     printed: dict[int, str] = {}
