@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -216,3 +217,26 @@ def test_a_step_whose_answers_were_all_cut_off_says_so(queue: JobQueue, tmp_path
     noted = [row for row in rows if row.get("note")]
     assert noted and all(row["loss"] is None for row in noted), rows
     assert "no labelled tokens" in noted[0]["note"]
+
+
+def test_two_queues_on_one_folder_never_run_two_jobs_at_once(tmp_path: Path, tiny_thinker_dir: Path) -> None:
+    """The app's queue and `nexus-cli train run` (here: two queues) share one runner slot."""
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    app = JobQueue(tmp_path / "jobs", grace_s=30, poll_s=0.1, environment=ENV)
+    cli = JobQueue(tmp_path / "jobs", grace_s=30, poll_s=0.1, environment=ENV)
+    jobs = [app.submit(spec_for(tiny_thinker_dir, data, name="from-app", max_steps=4)),
+            cli.submit(spec_for(tiny_thinker_dir, data, name="from-cli", max_steps=4))]
+    most_at_once = 0
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        cli.tick()
+        app.tick()
+        running = [job for job in jobs if read_state(job).status == "running" and read_state(job).pid]
+        alive = [job for job in running if psutil.pid_exists(read_state(job).pid)]
+        most_at_once = max(most_at_once, len(alive))
+        if all(read_state(job).status in ("completed", "failed") for job in jobs) and app.running is None \
+                and cli.running is None:
+            break
+        time.sleep(0.1)
+    assert [read_state(job).status for job in jobs] == ["completed", "completed"]
+    assert most_at_once == 1

@@ -3,6 +3,9 @@
 Each job is a folder under ``root`` (see ``training.jobs.state``); the order
 of waiting jobs is ``queue.json``. A scheduler thread starts the next queued
 job when none is running, watches the process, and records how it ended.
+Every process that opens the same folder (the app, ``nexus-cli train run``)
+shares one queue: a runner starts only with the folder's runner lock
+(``training.jobs.runner_lock``), so two never train at once.
 Cancel sends SIGTERM (the runner saves a checkpoint and stops), then SIGKILL
 after ``grace_s``. After an app restart, a job whose process is gone is
 marked failed; ``resume`` queues it again and it continues from its last
@@ -28,6 +31,7 @@ from psygnal import Signal
 from engine.atomic import write_text_atomic
 from training.jobs.launch import runner_command
 from training.jobs.preflight import preflight
+from training.jobs.runner_lock import RunnerSlot, order_lock
 from training.jobs.spec import JobSpec, SpecError, load_spec, save_spec
 from training.jobs.state import JobState, read_state, update_state, write_state
 
@@ -74,6 +78,7 @@ class JobQueue:
         self._kill_at: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._slot = RunnerSlot(self.root)
         self.recover()
 
     # ----- the list ---------------------------------------------------------------------
@@ -116,7 +121,7 @@ class JobQueue:
         folder.mkdir(parents=True)
         save_spec(spec, folder / "job.yaml")
         write_state(folder, JobState())
-        with self._lock:
+        with self._lock, order_lock(self.root):
             self._save_order(self._order() + [folder.name])
         self.job_changed.emit(folder)
         return folder
@@ -127,7 +132,8 @@ class JobQueue:
         with self._lock:
             state = read_state(folder)
             if state.status == "queued":
-                self._save_order([name for name in self._order() if name != folder.name])
+                with order_lock(self.root):
+                    self._save_order([name for name in self._order() if name != folder.name])
                 update_state(folder, status="cancelled", finished=time.time(), message="Cancelled before it started.")
             elif state.status in ("running", "cancelling") and state.pid:
                 update_state(folder, status="cancelling")
@@ -150,7 +156,8 @@ class JobQueue:
             if state.status not in ("cancelled", "failed"):
                 raise SpecError(f"Only a cancelled or failed job can be resumed; this one is {state.status}.")
             update_state(folder, status="queued", message="Queued to resume from its last checkpoint.", pid=None)
-            self._save_order(self._order() + [folder.name])
+            with order_lock(self.root):
+                self._save_order(self._order() + [folder.name])
         self.job_changed.emit(folder)
 
     def recover(self) -> None:
@@ -205,23 +212,38 @@ class JobQueue:
                 self._launch_next()
 
     def _launch_next(self) -> None:
-        order = self._order()
-        while order:
-            folder = self.root / order.pop(0)
-            self._save_order(order)
-            if read_state(folder).status != "queued":
-                continue
+        if not self._order() or not self._slot.acquire():
+            return  # nothing waits, or a runner (of this or another process) is training
+        try:
+            with order_lock(self.root):
+                folder = self._next_queued()
+            if folder is None:
+                return
             spec = load_spec(folder / "job.yaml")
             log = open(folder / "runner.log", "ab")
             env = {**os.environ, **self.environment}
             self._process = subprocess.Popen(runner_command(spec, folder), stdout=log, stderr=subprocess.STDOUT,
-                                             env=env, cwd=str(Path(__file__).resolve().parents[2]))
+                                             env=env, cwd=str(Path(__file__).resolve().parents[2]),
+                                             pass_fds=self._slot.inheritable_fd)
             log.close()
-            self._running = folder
-            self._kill_at = None
-            update_state(folder, status="running", pid=self._process.pid, message="Starting…")
-            self.job_changed.emit(folder)
-            return
+        finally:
+            if self._process is None:
+                self._slot.runner_finished()
+        self._slot.handed_over()
+        self._running = folder
+        self._kill_at = None
+        update_state(folder, status="running", pid=self._process.pid, message="Starting…")
+        self.job_changed.emit(folder)
+
+    def _next_queued(self) -> Path | None:
+        """Take the first job still queued off ``queue.json`` (call with the order lock held)."""
+        order = self._order()
+        while order:
+            folder = self.root / order.pop(0)
+            self._save_order(order)
+            if read_state(folder).status == "queued":
+                return folder
+        return None
 
     def _watch(self) -> None:
         assert self._process is not None and self._running is not None
@@ -243,6 +265,7 @@ class JobQueue:
                              message=f"The runner {how}; see runner.log. Resume continues from the last checkpoint.")
         self._process = None
         self._running = None
+        self._slot.runner_finished()
         final = read_state(folder)
         self.job_changed.emit(folder)
         self.on_finished(folder, final)
