@@ -34,3 +34,34 @@ def test_workbench_errors_are_reported_with_exit_code(tmp_path: Path, capsys: py
     assert "offline" in capsys.readouterr().err
     assert main(["data", "stats", str(tmp_path)]) != 0
     assert "not a dataset folder" in capsys.readouterr().err
+
+
+def test_a_killed_generate_is_refused_as_input_and_rebuilt_by_a_rerun(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "syn"
+    command = [sys.executable, "-m", "cli", "data", "generate", str(out), "--group", "base", "--per-category", "2000"]
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.glob("*.jsonl*")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert list(out.glob("*.jsonl*")) and not (out / "dataset.json").exists(), "killed mid-write"
+
+    for argv in (["data", "validate", str(out), "-o", str(tmp_path / "clean")],
+                 ["data", "mix", str(out), "-o", str(tmp_path / "mix")],
+                 ["data", "stats", str(out)]):
+        result = subprocess.run([sys.executable, "-m", "cli", *argv], cwd=root, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 2, (argv, result.stdout, result.stderr)
+        assert "unfinished dataset" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "clean" / "dataset.json").exists() and not (tmp_path / "mix").exists()
+
+    assert main(["data", "generate", str(out), "--categories", "basic_arithmetic", "--per-category", "8"]) == 0
+    assert read_card(out).total == 8 and len(list(iter_samples(out))) == 8
+    assert not list(out.glob("*.partial")) and not (out / ".writing").exists()

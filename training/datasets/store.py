@@ -30,6 +30,8 @@ from engine.atomic import write_text_atomic
 from training.datasets.schema import SCHEMA_VERSION, PreferencePair, Record, Sample, record_from_dict
 
 CARD_NAME = "dataset.json"
+# Present while a writer works in the folder; a folder with it and no card was left by a killed write.
+WRITING_MARKER = ".writing"
 MEDIA_DIR = "media"
 SHARD_KINDS = ("text", "multimodal", "pairs")
 DEFAULT_SHARD_SIZE = 10_000
@@ -88,10 +90,12 @@ class DatasetWriter:
         if (self.root / CARD_NAME).exists() and not overwrite:
             raise DatasetError(f"{self.root} already holds a dataset; choose another folder or allow overwrite")
         self.root.mkdir(parents=True, exist_ok=True)
-        if overwrite:
-            for old in self.root.glob("*.jsonl"):
+        if overwrite or is_unfinished(self.root):
+            # A killed earlier write left shards without a card: they are not a dataset, start again.
+            for old in [*self.root.glob("*.jsonl"), *self.root.glob("*.jsonl.partial")]:
                 old.unlink()
             (self.root / CARD_NAME).unlink(missing_ok=True)
+        (self.root / WRITING_MARKER).write_text(f"{os.getpid()}\n", encoding="utf-8")
         self.card = DatasetCard(name=name or self.root.name, recipe=dict(recipe or {}))
         self.shard_size = shard_size
         self._open: dict[str, tuple[IO[str], Path, int]] = {}
@@ -162,14 +166,19 @@ class DatasetWriter:
         card.shards = [path.name for path in shards]
         card.content_sha256 = content_hash(self.root, card.shards)
         write_text_atomic(self.root / CARD_NAME, card.to_json())
+        (self.root / WRITING_MARKER).unlink(missing_ok=True)
         return card
 
     def abort(self) -> None:
-        """Drop unfinished shards; finished ones stay but no card is written."""
+        """Drop every shard of this write and write no card: nothing partial is left looking finished."""
         for kind, (handle, path, _) in list(self._open.items()):
             handle.close()
             path.with_suffix(".jsonl.partial").unlink(missing_ok=True)
             del self._open[kind]
+        for path in self._finished:
+            path.unlink(missing_ok=True)
+        self._finished.clear()
+        (self.root / WRITING_MARKER).unlink(missing_ok=True)
 
     def __enter__(self) -> "DatasetWriter":
         return self
@@ -194,6 +203,8 @@ def content_hash(root: Path, shard_names: Iterable[str]) -> str:
 def read_card(root: Path) -> DatasetCard:
     """The card of a dataset folder (DatasetError when missing or unreadable)."""
     path = Path(root) / CARD_NAME
+    if is_unfinished(Path(root)):
+        raise _unfinished(Path(root))
     if not path.is_file():
         raise DatasetError(f"{root} is not a dataset folder: {CARD_NAME} is missing")
     try:
@@ -202,14 +213,32 @@ def read_card(root: Path) -> DatasetCard:
         raise DatasetError(f"{path} is not a valid dataset card: {exc}") from exc
 
 
+def _unfinished(root: Path) -> DatasetError:
+    return DatasetError(
+        f"{root} is an unfinished dataset: the command that wrote it stopped before it finished "
+        f"(no {CARD_NAME}). Run that command again to rebuild it, or delete the folder."
+    )
+
+
+def is_unfinished(root: Path) -> bool:
+    """Whether ``root`` holds what a killed or failed write left: shards but no card."""
+    root = Path(root)
+    if (root / CARD_NAME).is_file():
+        return False
+    return (root / WRITING_MARKER).exists() or any(root.glob("*.jsonl.partial"))
+
+
 def shard_paths(root: Path, kinds: Iterable[str] = SHARD_KINDS) -> list[Path]:
     """The finished shards of a folder, for the given kinds, in name order.
 
     With a card, only the shards it lists count: shards left by an aborted
-    write are never read back as part of the dataset.
+    write are never read back as part of the dataset. A folder that a write
+    left unfinished (no card) raises ``DatasetError`` rather than pass as data.
     """
     wanted = set(kinds)
     root = Path(root)
+    if is_unfinished(root):
+        raise _unfinished(root)
     if (root / CARD_NAME).is_file():
         names = read_card(root).shards
         candidates = [root / name for name in names]
