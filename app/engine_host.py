@@ -10,9 +10,11 @@ bar ("loading…", "ready: … on cuda", "ready: … on http://gpu-box:8000",
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +23,9 @@ from app.tasks import run_task
 from engine.config import ModelSettings, Settings
 from engine.errors import NexusError
 from engine.omni.base import Engine
+
+if TYPE_CHECKING:
+    from engine.omni.loader import LoadedThinker
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +57,11 @@ def model_name(model: ModelSettings) -> str:
     return model.model_id.rsplit("/", 1)[-1]
 
 
-def _load_local(model: ModelSettings, models_dir: Path) -> _Loaded:
-    """Resolve and load the thinker (runs in a worker thread; torch is imported here, not at start-up)."""
+def _load_local(model: ModelSettings, models_dir: Path, progress: Callable[[str], None] | None = None) -> _Loaded:
+    """Resolve and load the thinker (runs in a worker thread; torch is imported here, not at start-up).
+
+    ``progress`` gets each loading stage as it starts, from the worker thread.
+    """
     from engine.models import ModelManager
 
     path = ModelManager(models_dir).resolve(model.model_id, model.local_path)
@@ -61,11 +69,17 @@ def _load_local(model: ModelSettings, models_dir: Path) -> _Loaded:
     from engine.omni.loader import load_thinker
     from engine.omni.local import GenerationSettings, LocalEngine
 
-    loaded = load_thinker(path, model.device)
+    loaded = load_thinker(path, model.device, progress=progress)
     generation = GenerationSettings(
         max_new_tokens=model.max_new_tokens, temperature=model.temperature, top_p=model.top_p
     )
-    return _Loaded(LocalEngine(loaded, generation), model_name(model), loaded.device)
+    return _Loaded(LocalEngine(loaded, generation), model_name(model), runs_on(loaded))
+
+
+def runs_on(loaded: LoadedThinker) -> str:
+    """Where and how a thinker runs, for the status bar: device, dtype and the GPTQ kernel when quantized."""
+    how = loaded.dtype if loaded.kernel == "none" else f"{loaded.dtype}, {loaded.kernel}"
+    return f"{loaded.device} ({how})"
 
 
 def _connect_server(model: ModelSettings) -> _Loaded:
@@ -117,6 +131,8 @@ class EngineHost(QObject):
     """The engine, once it can answer."""
     failed = Signal(str, str)
     """``(message, hint)`` when loading failed."""
+    _stage = Signal(int, str)
+    """``(load generation, stage)`` from the loading worker; shown as ``"loading: <stage>…"``."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +141,7 @@ class EngineHost(QObject):
         self._problem: LoadProblem | None = None
         # Bumped by every load/set_engine, so a slow, superseded load cannot win.
         self._generation = 0
+        self._stage.connect(self._on_stage)  # queued: emitted from the worker, handled on the Qt thread
 
     @property
     def engine(self) -> Engine | None:
@@ -139,7 +156,7 @@ class EngineHost(QObject):
     @property
     def loading(self) -> bool:
         """Whether a load (or a connection to a server) is in progress."""
-        return self._state in ("loading…", "connecting…")
+        return self._state.startswith(("loading", "connecting"))
 
     @property
     def problem(self) -> LoadProblem | None:
@@ -158,7 +175,7 @@ class EngineHost(QObject):
             work = partial(_connect_server, model)
         else:
             self._set_state("loading…")
-            work = partial(_load_local, model, models_dir)
+            work = partial(_load_local, model, models_dir, lambda stage: self._stage.emit(generation, stage))
         run_task(
             work,
             lambda result, error: shiboken6.isValid(self) and self._loaded(generation, result, error),
@@ -171,6 +188,10 @@ class EngineHost(QObject):
         name = name or Path(info.get("model", "engine")).name
         device = device or info.get("device") or info.get("server") or info.get("backend", "this computer")
         self._adopt(_Loaded(engine, name, device))
+
+    def _on_stage(self, generation: int, stage: str) -> None:
+        if generation == self._generation and self.loading:
+            self._set_state(f"loading: {stage}…")
 
     def _loaded(self, generation: int, result: _Loaded | None, error: BaseException | None) -> None:
         if generation != self._generation:

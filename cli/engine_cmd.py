@@ -63,9 +63,14 @@ def run_ask(args: argparse.Namespace) -> int:
 
 def run_info(args: argparse.Namespace) -> int:
     """Load the model (or connect to its server) and print what it is and where it runs."""
+    from engine.speech.asr import plan_whisper_device
+
     engine = _load_engine(args)
     for key, value in engine.describe().items():
         print(f"{key:11s} {value}")
+    voices = load_settings().voices
+    whisper = plan_whisper_device(voices.whisper_device, voices.whisper_compute_type)
+    print(f"{'whisper':11s} {whisper.device}, {whisper.compute_type} ({whisper.reason})")
     return 0
 
 

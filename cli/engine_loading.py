@@ -41,13 +41,14 @@ def load_engine(settings: Settings, model: str | None = None, device: str | None
 
     folder = model_folder(model, settings)
     device = device or settings.model.device
-    print(f"loading {folder} on {device}…", file=sys.stderr)
+    print(f"loading {folder} on {device}…", file=sys.stderr, flush=True)
     generation = GenerationSettings(
         max_new_tokens=max_new_tokens or settings.model.max_new_tokens,
         temperature=settings.model.temperature,
         top_p=settings.model.top_p,
     )
-    return LocalEngine(load_thinker(folder, device), generation)
+    loaded = load_thinker(folder, device, progress=lambda stage: print(f"  {stage}…", file=sys.stderr, flush=True))
+    return LocalEngine(loaded, generation)
 
 
 def _connect(settings: Settings, server: str | None, server_model: str | None,

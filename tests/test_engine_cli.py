@@ -33,6 +33,8 @@ def test_engine_info_prints_the_model(tiny_thinker_dir: Path, capsys: pytest.Cap
     assert main(["engine", "info", "--model", str(tiny_thinker_dir), "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "bfloat16" in out and "cpu" in out and "GiB" in out
+    assert "kernel      none" in out, "an unquantized thinker has no GPTQ kernel"
+    assert "whisper     cpu, int8" in out
 
 
 def test_ask_with_a_bad_image_says_why(tiny_thinker_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -367,7 +367,8 @@ def test_the_engine_host_loads_the_tiny_thinker_off_the_gui_thread(
         host.load(settings)
         assert host.loading and host.engine is None
     assert ready.args[0] is host.engine
-    assert states == ["loading…", f"ready: {tiny_thinker_dir.name} on cpu"]
+    assert states[0] == "loading…" and states[-1] == f"ready: {tiny_thinker_dir.name} on cpu (bfloat16)"
+    assert "loading: loading weights…" in states, "each loading stage is shown"
     assert host.engine.describe()["device"] == "cpu"
 
 

@@ -325,6 +325,8 @@ class LocalEngine:
             "dtype": self.loaded.dtype,
             "device": self.loaded.device,
             "quantized": "GPTQ 4-bit" if self.loaded.quantized else "no",
+            "kernel": self.loaded.kernel + (f" ({self.loaded.kernel_note})" if self.loaded.kernel_note else ""),
+            "attention": self.loaded.attention,
             "adapter": self.adapters.active or "none",
             "parameters": f"{params / 1e6:.1f} M",
             "memory": memory_in_use(self.loaded.device),
