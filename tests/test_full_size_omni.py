@@ -182,9 +182,9 @@ def test_full_size_stand_in_answers_a_standard_turn_on_cpu(tmp_path: Path, fixtu
         shards = sorted(set(index["weight_map"].values()))
         assert len(shards) > 1 and all(name.endswith(f"-of-{len(shards):05d}.safetensors") for name in shards)
         assert sum((out / name).stat().st_size for name in shards) > index["metadata"]["total_size"] > 8e9
-        with safe_open(str(out / shards[0]), "pt") as shard:
-            name = next(k for k in shard.keys() if k.endswith("self_attn.q_proj.qzeros"))  # noqa: SIM118
-            assert int(shard.get_tensor(name)[0, 0]) == 0x77777777
+        qzeros = "thinker.model.layers.0.self_attn.q_proj.qzeros"
+        with safe_open(str(out / index["weight_map"][qzeros]), "pt") as shard:
+            assert int(shard.get_tensor(qzeros)[0, 0]) == 0x77777777  # zero point 8, stored as 7
         assert json.loads((out / "preprocessor_config.json").read_text()) == PREPROCESSOR_CONFIG
         assert "eos_token_id" not in json.loads((out / "generation_config.json").read_text())
         tokenizer = AutoTokenizer.from_pretrained(out)
