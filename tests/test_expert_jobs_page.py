@@ -397,3 +397,43 @@ def test_a_real_job_is_tailed_live_without_blocking_and_its_adapter_is_used(shot
     qtbot.waitUntil(lambda: "“long” cancelled" in page.status_label.text(), timeout=120_000)
     assert read_state(long_job).status == "cancelled" and page.jobs.resume_button.isEnabled()
     assert not page.jobs.cancel_button.isEnabled() and not page.detail.use_button.isEnabled()
+
+
+@pytest.mark.slow
+def test_compare_then_use_in_live_loads_the_adapter_a_real_job_wrote(qtbot: QtBot, tmp_path: Path,
+                                                                      tiny_thinker_dir: Path) -> None:
+    """Compare loads the adapter under another name and unloads it; Use in Live afterwards must still load it."""
+    from engine.omni.loader import load_thinker
+    from engine.omni.local import GenerationSettings, LocalEngine
+    from training.jobs.queue import JobQueue
+
+    settings = settings_for(tiny_thinker_dir)
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    queue = JobQueue(settings.folders.resolved_data_dir() / "jobs", grace_s=30, poll_s=0.2, environment=ENV)
+    spec = JobSpec(name="tiny", base_model=str(tiny_thinker_dir), datasets=[str(data)], eval_split=None,
+                   max_steps=4, batch_size=2, gradient_accumulation=1, learning_rate=5e-3, schedule="constant",
+                   warmup_ratio=0.0, save_every=4, device="cpu", lora=LoraSettings(rank=8, alpha=16, dropout=0.0))
+    job = queue.submit(spec)
+    assert queue.run_until_idle(300)
+    assert read_state(job).status == "completed", (job / "runner.log").read_text()[-3000:]
+
+    host = EngineHost()
+    engine = LocalEngine(load_thinker(tiny_thinker_dir, "cpu"),
+                         GenerationSettings(max_new_tokens=4, min_new_tokens=4, temperature=0.0))
+    host.set_engine(engine, "tiny", "cpu")
+    page = make_page(qtbot, settings, host)
+    page.jobs.select(job)
+    detail = page.detail
+    click(qtbot, detail.compare_button)
+    qtbot.waitUntil(lambda: len(page.compare_dialogs) == 1, timeout=120_000)
+    assert engine.adapters.names == [] and engine.adapters.active is None
+    page.compare_dialogs[0].close()
+
+    click(qtbot, detail.use_button)
+    qtbot.waitUntil(lambda: not page._busy, timeout=60_000)
+    assert "Live now answers" in detail.result_label.text(), detail.result_label.text()
+    assert engine.adapters.active == job.name and engine.adapters.names == [job.name]
+    # Compare again with the adapter in use: it stays in use afterwards.
+    click(qtbot, detail.compare_button)
+    qtbot.waitUntil(lambda: len(page.compare_dialogs) == 1, timeout=120_000)
+    assert engine.adapters.active == job.name and engine.adapters.names == [job.name]

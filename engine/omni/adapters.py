@@ -68,7 +68,14 @@ class AdapterSet:
         if self.active == name:
             self.use(None)
         remaining = [n for n in self.names if n != name]
-        if remaining:
-            self._peft.set_adapter(remaining[0])
+        if not remaining:
+            # Deleting the last adapter would leave PEFT's wrapper pointing at a name it no longer
+            # has (its next load_adapter fails with a KeyError on that name): take the LoRA layers
+            # out of the base model instead, so the next load starts from the plain model again.
+            self._peft.base_model.unload()
+            self._peft = None
+            self.active = None
+            return
+        self._peft.set_adapter(remaining[0])
         self._peft.delete_adapter(name)
         self.use(self.active)
