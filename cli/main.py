@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from engine import __version__
-from engine.errors import NexusError
+from engine.errors import NexusError, describe_os_error
 from engine.logging_setup import setup_logging
 from engine.privacy import make_private
 
@@ -35,25 +35,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+log = logging.getLogger("nexus.cli")
+
+
+def _report(error: NexusError) -> int:
+    """Print ``error`` as the CLI's "error:" and "hint:" lines; return the exit code 2."""
+    print(f"error: {error.message}", file=sys.stderr)
+    if error.hint:
+        print(f"hint: {error.hint}", file=sys.stderr)
+    return 2
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    words = [args.command] + [
+        value for key, value in vars(args).items() if key.endswith("_action") and isinstance(value, str)
+    ]
+    return "nexus-cli " + " ".join(word for word in words if word)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (2 for a reported error)."""
+    """Run one command; return its exit code (2 for a reported error, 130 for Ctrl-C).
+
+    Errors a person can act on (``NexusError``) print an "error:" and a "hint:"
+    line. File-system faults nothing caught earlier (a full disk, a read-only or
+    forbidden folder) and unexpected failures are reported the same way, with
+    the traceback written to the log file instead of the terminal.
+    """
     make_private()
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.verbose)
+    log_file = setup_logging(logging.DEBUG if args.verbose else logging.INFO, console=args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     try:
         return int(args.func(args) or 0)
     except NexusError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
-        return 2
+        return _report(exc)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        log.error("%s failed", _command_name(args), exc_info=True)
+        return _report(describe_os_error(exc))
+    except Exception as exc:  # the last resort: one sentence, the details in the log
+        log.error("%s failed unexpectedly", _command_name(args), exc_info=True)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        return _report(
+            NexusError(
+                f"{_command_name(args)} failed unexpectedly ({exc.__class__.__name__}: {reason}).",
+                f"The details are in {log_file}; run the command again with -v to see them here.",
+            )
+        )
 
 
 if __name__ == "__main__":
