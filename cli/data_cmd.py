@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from engine.config import load_settings
-from engine.errors import NexusError
+from engine.errors import NexusError, describe_os_error
 
 
 def _failures() -> tuple[type[BaseException], ...]:
@@ -18,18 +19,54 @@ def _failures() -> tuple[type[BaseException], ...]:
     from training.datasets.hub import HubError
     from training.datasets.hub_recipes import RecipeError
     from training.datasets.store import DatasetError
+    from training.datasets.synthetic.registry import UnknownCategory
 
-    return (ExportError, NormalizeError, GitSourceError, HubError, RecipeError, DatasetError, FileNotFoundError)
+    return (ExportError, NormalizeError, GitSourceError, HubError, RecipeError, DatasetError, UnknownCategory,
+            FileNotFoundError)
+
+
+_DATASET_HINT = "Pass a dataset folder made by `nexus-cli data generate`, `import`, `load` or `mix` (it holds dataset.json)."
+# The next step shown with a workbench error that does not bring its own.
+_HINTS = {
+    "generate": "Choose a new output folder; `nexus-cli data categories` lists the category names.",
+    "categories": "",
+    "load": "Check the recipe name and the connection, then run the command again: it resumes.",
+    "import": "Pass JSON, JSONL, CSV or Parquet files, or a LLaMA-Factory folder with dataset_info.json.",
+    "validate": _DATASET_HINT,
+    "mix": _DATASET_HINT + " The output folder must be new or empty.",
+    "export": _DATASET_HINT,
+    "stats": _DATASET_HINT,
+    "from-sessions": "Pass recorded Live session folders or podcast episode folders, or a folder that holds them.",
+}
+
+
+def _output_of(args: argparse.Namespace) -> Path | None:
+    value = getattr(args, "output", None)
+    return Path(value) if value else None
 
 
 def _reporting(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn the workbench's own errors into the CLI's error message and exit code."""
+    """Turn the workbench's own errors and file-system faults into the CLI's error message and exit code."""
 
     def run(args: argparse.Namespace) -> int:
         try:
             return func(args)
         except _failures() as exc:
-            raise NexusError(str(exc)) from exc
+            message = str(exc).strip() or exc.__class__.__name__
+            hint = getattr(exc, "hint", "") or _HINTS.get(args.data_action, "")
+            raise NexusError(message if message.endswith((".", "?", "!")) else message + ".", hint) from exc
+        except UnicodeDecodeError as exc:
+            raise NexusError(
+                f"A file is not UTF-8 text ({exc.reason} at byte {exc.start}).",
+                _HINTS.get(args.data_action, "") or "Check that the inputs are the files you meant.",
+            ) from exc
+        except ValueError as exc:  # impossible settings (fractions, weights) and malformed inputs
+            logging.getLogger(__name__).debug("data %s refused", args.data_action, exc_info=True)
+            message = str(exc).strip() or exc.__class__.__name__
+            raise NexusError(message[0].upper() + message[1:].rstrip(".") + ".",
+                             _HINTS.get(args.data_action) or "Run the command with --help to see what it expects.") from exc
+        except OSError as exc:
+            raise describe_os_error(exc, _output_of(args)) from exc
 
     run.__doc__ = func.__doc__
     return run
@@ -106,10 +143,21 @@ def import_(args: argparse.Namespace) -> int:
 
     report = import_files([Path(p) for p in args.files], Path(args.output), domain=args.domain,
                           category=args.category, source=args.source, progress=_progress("rows"))
-    print(report.summary())
+    if not report.imported:
+        reasons = "; ".join(f"{reason} ({count})" for reason, count in list(report.reasons.items())[:3])
+        unreadable = "; ".join(f"{Path(f.path).name}: {f.error}" for f in report.files if f.error)
+        raise NexusError(
+            f"No row could be imported, so nothing was written to {args.output}"
+            + (f" ({reasons or unreadable})." if reasons or unreadable else "."),
+            _HINTS["import"],
+        )
+    for file in report.files:
+        if file.error:
+            print(f"  unreadable: {file.path}: {file.error}", file=sys.stderr)
     for error in report.errors[:10]:
-        print(f"  skipped: {error}", file=sys.stderr)
-    return 0 if report.imported else 1
+        print(f"  skipped: {error.file} row {error.row}: {error.message}", file=sys.stderr)
+    print(report.summary())
+    return 0
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -164,6 +212,15 @@ def from_sessions(args: argparse.Namespace) -> int:
     from training.datasets.from_sessions import collect_candidates, save_reviewed
 
     review = collect_candidates([Path(p) for p in args.folders])
+    for reason in review.skipped:
+        print(f"  left out: {reason}", file=sys.stderr)
+    if not review.candidates:
+        raise NexusError(
+            f"No answered Live turn or listener question was found in {', '.join(args.folders)}, "
+            "so no dataset was written.",
+            "Record a Live session (nexus-cli live --record) or ask the hosts a question while an episode plays, "
+            "then run this again.",
+        )
     out = Path(args.output)
     card = save_reviewed(review, out)
     review.save(out / "review.json")

@@ -90,6 +90,17 @@ class _Sink:
         self.count += 1
         self.kinds.update(kind for kind in MEDIA_KINDS if row.get(MEDIA_COLUMNS[kind]))
 
+    def discard(self) -> None:
+        """Close and remove the unfinished file, whatever state the disk is in."""
+        partial = self.path.with_name(self.path.name + ".partial")
+        if self._handle is not None:
+            try:
+                self._handle.close()
+            except OSError:
+                pass  # the buffered tail cannot be written (disk full): the file goes anyway
+            self._handle = None
+        partial.unlink(missing_ok=True)
+
     def finish(self, keep: bool) -> bool:
         """Close; rename into place when ``keep`` and rows were written. True when the file exists."""
         if self._handle is None:
@@ -116,12 +127,34 @@ class _Exporter:
         except DatasetError as exc:
             raise ExportError(str(exc)) from exc
         self.dst_dir = Path(dst_dir)
+        self._created = not self.dst_dir.exists()
         self.dst_dir.mkdir(parents=True, exist_ok=True)
         self.report = ExportReport(out_dir=self.dst_dir)
         self.progress = progress
         self.cancel = cancel
         self._reasons: Counter[str] = Counter()
         self._rows = 0
+        self._sinks: list[_Sink] = []
+
+    def sink(self, file_name: str) -> _Sink:
+        """A new output file in the export folder, removed again if the export fails."""
+        sink = _Sink(self.dst_dir / file_name)
+        self._sinks.append(sink)
+        return sink
+
+    def __enter__(self) -> "_Exporter":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        """On a failure (a full disk, a damaged source) remove what this export wrote: no half export is left."""
+        if exc_type is None:
+            return
+        for sink in self._sinks:
+            sink.discard()
+            if sink.path.name in self.report.files:
+                sink.path.unlink(missing_ok=True)
+        if self._created:
+            shutil.rmtree(self.dst_dir, ignore_errors=True)
 
     def records(self, iterator: Iterator[Any]) -> Iterator[Any]:
         """Yield records until cancelled, reporting progress after each."""
@@ -271,11 +304,15 @@ def export_llamafactory(src_root: Path, dst_dir: Path, *, name: str = "nexus", a
     """Write ``<name>.jsonl`` (sharegpt-style ``messages`` + ``images``/``audios``/``videos``),
     ``<name>_alpaca.jsonl`` (single-turn samples, when ``alpaca_single_turn``), ``<name>_pairs.jsonl``
     (ranking) and a ``dataset_info.json`` describing them; media are copied to the same relative paths."""
-    exporter = _Exporter(src_root, dst_dir, progress, cancel)
+    with _Exporter(src_root, dst_dir, progress, cancel) as exporter:
+        return _export_llamafactory(exporter, name, alpaca_single_turn)
+
+
+def _export_llamafactory(exporter: _Exporter, name: str, alpaca_single_turn: bool) -> ExportReport:
     out = exporter.dst_dir
-    chat = _Sink(out / f"{name}.jsonl")
-    alpaca = _Sink(out / f"{name}_alpaca.jsonl")
-    pairs = _Sink(out / f"{name}_pairs.jsonl")
+    chat = exporter.sink(f"{name}.jsonl")
+    alpaca = exporter.sink(f"{name}_alpaca.jsonl")
+    pairs = exporter.sink(f"{name}_pairs.jsonl")
     for sample in exporter.records(iter_samples(exporter.src_root)):
         if alpaca_single_turn and _is_single_turn(sample):
             exporter.emit(alpaca, lambda s: _lf_alpaca_row(exporter, s), sample)
@@ -320,17 +357,17 @@ def export_sharegpt(src_root: Path, dst_dir: Path, *, name: str = "nexus", progr
     """Write the SFT samples as ShareGPT ``conversations`` (human/gpt/system) to ``<name>_sharegpt.jsonl``
     with media lists and placeholders, media copied, and a ``dataset_info.json`` so LLaMA-Factory reads
     it too. Preference pairs are not part of ShareGPT and are left out."""
-    exporter = _Exporter(src_root, dst_dir, progress, cancel)
-    sink = _Sink(exporter.dst_dir / f"{name}_sharegpt.jsonl")
-    for sample in exporter.records(iter_samples(exporter.src_root)):
-        exporter.emit(sink, lambda s: _sharegpt_row(exporter, s), sample)
-    exporter.finish([sink])
-    if sink.count and not exporter.report.cancelled:
-        _write_dataset_info(exporter.dst_dir, {f"{name}_sharegpt": {
-            "file_name": sink.path.name, "formatting": "sharegpt",
-            "columns": {"messages": "conversations", **_media_mapping(sink.kinds)}}})
-        exporter.report.files.append(DATASET_INFO)
-    return exporter.report
+    with _Exporter(src_root, dst_dir, progress, cancel) as exporter:
+        sink = exporter.sink(f"{name}_sharegpt.jsonl")
+        for sample in exporter.records(iter_samples(exporter.src_root)):
+            exporter.emit(sink, lambda s: _sharegpt_row(exporter, s), sample)
+        exporter.finish([sink])
+        if sink.count and not exporter.report.cancelled:
+            _write_dataset_info(exporter.dst_dir, {f"{name}_sharegpt": {
+                "file_name": sink.path.name, "formatting": "sharegpt",
+                "columns": {"messages": "conversations", **_media_mapping(sink.kinds)}}})
+            exporter.report.files.append(DATASET_INFO)
+        return exporter.report
 
 
 def _is_plain(pair: PreferencePair) -> bool:
@@ -366,11 +403,11 @@ def export_trl_dpo(src_root: Path, dst_dir: Path, *, name: str = "nexus", conver
     message lists for all (TRL needs one shape per dataset). ``with_tags`` adds the ``nexus_*``
     columns that make the file importable without loss.
     """
-    exporter = _Exporter(src_root, dst_dir, progress, cancel)
-    if conversational is None:
-        conversational = not all(_is_plain(pair) for pair in iter_pairs(exporter.src_root))
-    sink = _Sink(exporter.dst_dir / f"{name}_dpo.jsonl")
-    for pair in exporter.records(iter_pairs(exporter.src_root)):
-        exporter.emit(sink, lambda p: _dpo_row(p, conversational, with_tags), pair)
-    exporter.finish([sink])
-    return exporter.report
+    with _Exporter(src_root, dst_dir, progress, cancel) as exporter:
+        if conversational is None:
+            conversational = not all(_is_plain(pair) for pair in iter_pairs(exporter.src_root))
+        sink = exporter.sink(f"{name}_dpo.jsonl")
+        for pair in exporter.records(iter_pairs(exporter.src_root)):
+            exporter.emit(sink, lambda p: _dpo_row(p, conversational, with_tags), pair)
+        exporter.finish([sink])
+        return exporter.report

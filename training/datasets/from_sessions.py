@@ -21,10 +21,14 @@ from pathlib import Path
 
 from engine.atomic import write_text_atomic
 from training.datasets.schema import MediaRef, Message, Modalities, Sample
-from training.datasets.store import DatasetCard, DatasetWriter
+from training.datasets.store import DatasetCard, DatasetError, DatasetWriter
 
 LIVE_SOURCE = "nexus-live-session"
 PODCAST_SOURCE = "nexus-podcast-interaction"
+
+
+class SessionFolderError(DatasetError, ValueError):
+    """A folder given as a session or an episode is neither, or is damaged (a ValueError, as before)."""
 
 
 @dataclass
@@ -50,6 +54,8 @@ class Review:
     """The candidates of one review, saved as JSON so edits are never lost."""
 
     candidates: list[Candidate] = field(default_factory=list)
+    # Damaged sessions or episodes found inside a folder of them, left out (one sentence each).
+    skipped: list[str] = field(default_factory=list)
 
     def edit(self, candidate_id: str, *, user: str | None = None, assistant: str | None = None,
              keep: bool | None = None) -> Candidate:
@@ -74,20 +80,29 @@ class Review:
 
 
 def live_candidates(session: Path) -> list[Candidate]:
-    """One candidate per answered turn of a recorded Live session."""
+    """One candidate per answered turn of a recorded Live session (DatasetError for a damaged transcript)."""
     session = Path(session)
     out: list[Candidate] = []
     transcript = session / "transcript.jsonl"
-    for number, line in enumerate(transcript.read_text(encoding="utf-8").splitlines()):
+    try:
+        lines = transcript.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise SessionFolderError(f"{transcript} is damaged: it is not UTF-8 text.", _DAMAGED_SESSION) from None
+    for number, line in enumerate(lines):
         if not line.strip():
             continue
-        entry = json.loads(line)
+        try:
+            entry = json.loads(line)
+            if not isinstance(entry, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            raise SessionFolderError(f"{transcript} line {number + 1} is damaged ({exc}).", _DAMAGED_SESSION) from exc
         answer = str(entry.get("assistant") or "").strip()
         user = str(entry.get("user") or "").strip()
         if not answer or (not user and not entry.get("audio")):
             continue
-        frame = session / entry["frame"] if entry.get("frame") else None
-        audio = session / entry["audio"] if entry.get("audio") else None
+        frame = session / str(entry["frame"]) if entry.get("frame") else None
+        audio = session / str(entry["audio"]) if entry.get("audio") else None
         interrupted = bool(entry.get("interrupted"))
         out.append(Candidate(
             f"live-{session.name}-{entry.get('turn', number)}", f"Live {session.name}", user, answer,
@@ -95,6 +110,11 @@ def live_candidates(session: Path) -> list[Candidate]:
             keep=not interrupted, note="interrupted: only the heard part" if interrupted else "",
         ))
     return out
+
+
+_DAMAGED_SESSION = "Leave that session out, or delete its folder."
+_WHAT_TO_PASS = ("Pass recorded Live session folders (with transcript.jsonl), podcast episode folders "
+                 "(with episode.json), or a folder that holds them, such as the data folder's episodes/.")
 
 
 def podcast_candidates(episode_folder: Path) -> list[Candidate]:
@@ -115,17 +135,51 @@ def podcast_candidates(episode_folder: Path) -> list[Candidate]:
     return out
 
 
+def _folder_kind(folder: Path) -> str | None:
+    if (folder / "transcript.jsonl").is_file():
+        return "live"
+    if (folder / "episode.json").is_file():
+        return "podcast"
+    return None
+
+
+def _candidates_of(folder: Path, kind: str) -> list[Candidate]:
+    if kind == "live":
+        return live_candidates(folder)
+    from engine.podcast.episode import EpisodeError
+
+    try:
+        return podcast_candidates(folder)
+    except EpisodeError as exc:
+        raise SessionFolderError(exc.message, exc.hint) from exc
+
+
 def collect_candidates(folders: Iterable[Path]) -> Review:
-    """Candidates from session folders and episode folders, in the order given."""
+    """Candidates from session folders and episode folders, in the order given.
+
+    A folder that holds sessions or episodes (the data folder's ``episodes/``
+    or ``sessions/``) stands for all of them; a damaged one among them is left
+    out and named in ``Review.skipped``. A folder given by name that is neither
+    raises ``SessionFolderError`` (a ``DatasetError`` and a ``ValueError``), as
+    does a damaged one.
+    """
     review = Review()
     for folder in folders:
-        folder = Path(folder)
-        if (folder / "transcript.jsonl").is_file():
-            review.candidates.extend(live_candidates(folder))
-        elif (folder / "episode.json").is_file():
-            review.candidates.extend(podcast_candidates(folder))
-        else:
-            raise ValueError(f"{folder} is neither a recorded Live session nor a podcast episode")
+        folder = Path(folder).expanduser()
+        kind = _folder_kind(folder)
+        if kind is not None:
+            review.candidates.extend(_candidates_of(folder, kind))
+            continue
+        children = sorted(child for child in folder.iterdir() if child.is_dir()) if folder.is_dir() else []
+        found = [(child, child_kind) for child in children if (child_kind := _folder_kind(child))]
+        if not found:
+            what = "does not exist" if not folder.exists() else "is neither a recorded Live session nor a podcast episode"
+            raise SessionFolderError(f"{folder} {what}, and holds none.", _WHAT_TO_PASS)
+        for child, child_kind in found:
+            try:
+                review.candidates.extend(_candidates_of(child, child_kind))
+            except DatasetError as exc:
+                review.skipped.append(str(exc))
     return review
 
 

@@ -169,7 +169,8 @@ def import_files(paths: Iterable[Path | str], dst_root: Path, *, domain: str, ca
     Each row is detected (or read as ``fmt``) and converted; media are copied under
     ``dst_root/media`` (relative media paths resolve against ``media_root``, else the
     file's folder). ``source`` defaults to the file stem or the dataset_info entry name.
-    On cancel the writer is aborted (no card is written) and the report says so. Raises
+    On cancel, or when no row could be imported, the writer is aborted (no card is
+    written; ``report.card`` stays None) and the report says so. Raises
     DatasetError when ``dst_root`` already holds a dataset and ``overwrite`` is false.
     """
     report = ImportReport(dataset_root=Path(dst_root))
@@ -223,8 +224,13 @@ def import_files(paths: Iterable[Path | str], dst_root: Path, *, domain: str, ca
         writer.abort()
         raise
     report.reasons = dict(reasons.most_common())
-    if report.cancelled:
+    if report.cancelled or report.imported == 0:
+        # An import that kept no row is not a dataset: leave no card that would pass for one.
         writer.abort()
     else:
-        report.card = writer.close()
+        try:
+            report.card = writer.close()
+        except BaseException:
+            writer.abort()
+            raise
     return report

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -38,7 +39,11 @@ DEFAULT_SHARD_SIZE = 10_000
 
 
 class DatasetError(Exception):
-    """A dataset folder that cannot be read or written; the message says why."""
+    """A dataset folder that cannot be read or written; the message says why, ``hint`` what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def shard_kind(record: Record) -> str:
@@ -89,18 +94,24 @@ class DatasetWriter:
         self.root = Path(root)
         if (self.root / CARD_NAME).exists() and not overwrite:
             raise DatasetError(f"{self.root} already holds a dataset; choose another folder or allow overwrite")
+        # A folder this writer creates is removed again when the write is aborted.
+        self._created = not self.root.exists()
+        self._open: dict[str, tuple[IO[str], Path, int]] = {}
+        self._finished: list[Path] = []
         self.root.mkdir(parents=True, exist_ok=True)
-        if overwrite or is_unfinished(self.root):
-            # A killed earlier write left shards without a card: they are not a dataset, start again.
-            for old in [*self.root.glob("*.jsonl"), *self.root.glob("*.jsonl.partial")]:
-                old.unlink()
-            (self.root / CARD_NAME).unlink(missing_ok=True)
-        (self.root / WRITING_MARKER).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        try:
+            if overwrite or is_unfinished(self.root):
+                # A killed earlier write left shards without a card: they are not a dataset, start again.
+                for old in [*self.root.glob("*.jsonl"), *self.root.glob("*.jsonl.partial")]:
+                    old.unlink()
+                (self.root / CARD_NAME).unlink(missing_ok=True)
+            (self.root / WRITING_MARKER).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        except BaseException:
+            self.abort()
+            raise
         self.card = DatasetCard(name=name or self.root.name, recipe=dict(recipe or {}))
         self.shard_size = shard_size
-        self._open: dict[str, tuple[IO[str], Path, int]] = {}
         self._next_index: Counter[str] = Counter()
-        self._finished: list[Path] = []
         self._sources: dict[str, None] = {}
         self._kinds: Counter[str] = Counter()
         self._domains: Counter[str] = Counter()
@@ -170,24 +181,47 @@ class DatasetWriter:
         return card
 
     def abort(self) -> None:
-        """Drop every shard of this write and write no card: nothing partial is left looking finished."""
+        """Drop every shard of this write and write no card: nothing partial is left looking finished.
+
+        Works on a full or failing disk too (a shard that cannot be flushed is
+        still removed), and removes the folder itself when this writer created it.
+        """
         for kind, (handle, path, _) in list(self._open.items()):
-            handle.close()
-            path.with_suffix(".jsonl.partial").unlink(missing_ok=True)
+            try:
+                handle.close()
+            except OSError:
+                pass  # the buffered tail cannot be written (disk full): the shard goes anyway
+            _unlink_quietly(path.with_suffix(".jsonl.partial"))
             del self._open[kind]
         for path in self._finished:
-            path.unlink(missing_ok=True)
+            _unlink_quietly(path)
         self._finished.clear()
-        (self.root / WRITING_MARKER).unlink(missing_ok=True)
+        _unlink_quietly(self.root / WRITING_MARKER)
+        if self._created:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> "DatasetWriter":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
+        if exc_type is not None:
             self.abort()
+            return
+        try:
+            self.close()
+        except BaseException:
+            self.abort()
+            raise
+
+
+def _unlink_quietly(path: Path | None) -> None:
+    """Remove ``path`` if it exists; a file that cannot be removed is left (the card is never written)."""
+    if path is None:
+        return
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def content_hash(root: Path, shard_names: Iterable[str]) -> str:
