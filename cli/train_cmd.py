@@ -3,18 +3,60 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from pathlib import Path
 
 from engine.config import load_settings
-from engine.errors import NexusError
+from engine.errors import NexusError, describe_os_error
+
+
+_SPEC_HINT = "A job spec is a UTF-8 YAML mapping (name, method, model, data …); see Fine-tune jobs in the README."
+
+
+def _jobs_folder() -> Path:
+    return load_settings().folders.resolved_data_dir() / "jobs"
 
 
 def _queue():  # type: ignore[no-untyped-def]
     from training.jobs.queue import JobQueue
 
-    return JobQueue(load_settings().folders.resolved_data_dir() / "jobs")
+    folder = _jobs_folder()
+    try:
+        return JobQueue(folder)
+    except OSError as exc:
+        raise _unwritable(folder, exc) from exc
+
+
+def _unwritable(folder: Path, exc: OSError) -> NexusError:
+    """The pre-start message when the jobs folder cannot be written (read-only, full, forbidden)."""
+    reason = describe_os_error(exc, folder).message
+    return NexusError(
+        f"The job was not started: {reason[0].lower()}{reason[1:]}",
+        "Point the data folder (Settings → Folders; the jobs folder is inside it) at a writable disk with "
+        "free space, then run the command again.",
+    )
+
+
+def _read_spec(path: Path):  # type: ignore[no-untyped-def]
+    """The checked spec at ``path``; a binary, non-UTF-8 or unreadable file is one sentence and a next step."""
+    from training.jobs.spec import SpecError, load_spec
+
+    try:
+        return load_spec(path)
+    except UnicodeDecodeError:
+        raise NexusError(
+            f"{path} is not a YAML job spec: it holds binary data or is not UTF-8 text.", _SPEC_HINT
+        ) from None
+    except IsADirectoryError:
+        raise NexusError(f"{path} is a folder, not a job spec.", "Pass the job's .yaml file.") from None
+    except OSError as exc:
+        raise describe_os_error(exc, path) from exc
+    except SpecError as exc:
+        if exc.hint:
+            raise
+        raise SpecError(exc.message, _SPEC_HINT) from exc
 
 
 def _find(queue, name: str) -> Path:  # type: ignore[no-untyped-def]
@@ -61,10 +103,17 @@ def _follow(queue, job: Path) -> int:  # type: ignore[no-untyped-def]
 
 def run(args: argparse.Namespace) -> int:
     """Check the spec, queue it and follow it until it ends."""
-    from training.jobs.spec import load_spec
-
+    spec = _read_spec(Path(args.spec).expanduser())
     queue = _queue()
-    job = queue.submit(load_spec(Path(args.spec)))
+    before = {path.name for path in queue.root.iterdir()} if queue.root.is_dir() else set()
+    try:
+        job = queue.submit(spec)
+    except OSError as exc:
+        # Nothing half-made stays behind: a job folder this submit created is removed.
+        for path in queue.root.iterdir():
+            if path.is_dir() and path.name not in before:
+                shutil.rmtree(path, ignore_errors=True)
+        raise _unwritable(queue.root, exc) from exc
     print(f"job {job.name} in {job}")
     return _follow(queue, job) if not args.detach else 0
 
@@ -73,6 +122,9 @@ def status(args: argparse.Namespace) -> int:
     """List jobs, or one job's state and last figures."""
     from training.jobs.state import read_progress
 
+    if not _jobs_folder().is_dir():
+        print("no jobs")
+        return 0
     queue = _queue()
     jobs = [job for job in queue.jobs() if args.job is None or job.path == _find(queue, args.job)]
     if not jobs:
