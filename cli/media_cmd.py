@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 
 from engine import system_info
+from engine.atomic import write_bytes_atomic
 from engine.config import Settings, load_settings
+from engine.errors import describe_os_error
 from engine.models import ModelManager
 from engine.speech.errors import AudioFileError
 
@@ -52,9 +56,10 @@ def vad(args: argparse.Namespace) -> int:
 
 
 def speak(args: argparse.Namespace) -> int:
-    """Synthesise ``text`` into a WAV file."""
+    """Synthesise ``text`` into a WAV (or FLAC) file, written whole or not at all."""
     from engine.speech.tts import PiperVoice
 
+    out = _wav_target(args.out)
     settings = load_settings()
     voice = PiperVoice(
         args.voice or settings.voices.assistant_voice, manager=_manager(settings), warm_up=False
@@ -63,16 +68,33 @@ def speak(args: argparse.Namespace) -> int:
     if rate != 1.0:
         voice = voice.with_rate(rate)
     audio = voice.synthesize(args.text, output_rate=args.sample_rate)
-    out = Path(args.out).expanduser()
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(audio, -1.0, 1.0), args.sample_rate or voice.sample_rate, subtype="PCM_16",
+             format=_SPEAK_FORMATS[out.suffix.lower()])
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(str(out), audio, args.sample_rate or voice.sample_rate, subtype="PCM_16")
-    except (OSError, sf.SoundFileError) as exc:
-        raise AudioFileError(
-            f"Could not write {out}: {exc}.", "Check that the folder is writable and the name ends in .wav."
-        ) from exc
+        # Written whole under a temporary name and renamed: a full disk leaves no empty or truncated WAV.
+        write_bytes_atomic(out, buffer.getvalue())
+    except OSError as exc:
+        raise describe_os_error(exc, out) from exc
     print(out)
     return 0
+
+
+def _wav_target(name: str) -> Path:
+    """The ``-o`` path checked before anything is loaded: a .wav or .flac file name, not a folder."""
+    out = Path(name).expanduser()
+    if out.is_dir() or name.endswith(("/", "\\")):
+        raise AudioFileError(
+            f"{out} is a folder; speak writes one WAV file.", f"Give a file name, e.g. -o {out / 'speech.wav'}."
+        )
+    if out.suffix.lower() not in _SPEAK_FORMATS:
+        raise AudioFileError(
+            f"{out} does not end in .wav or .flac, the formats speak writes.", f"Use -o {out.with_suffix('.wav')}."
+        )
+    return out
+
+
+_SPEAK_FORMATS = {".wav": "WAV", ".flac": "FLAC"}
 
 
 def devices(args: argparse.Namespace) -> int:
