@@ -12,10 +12,15 @@ from engine.errors import NexusError
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run a Live session until Ctrl-C (or end of input); typed lines are sent as text turns."""
+    """Run a Live session; typed lines are sent as text turns.
+
+    With ``--text-only`` (or no microphone) the session ends once the input ends
+    and the last answer is finished; otherwise it listens until Ctrl-C.
+    """
     from engine.live.factory import build_live_parts
     from engine.live.recorder import SessionRecorder
     from engine.live.session import LiveSession
+    from engine.live.states import LiveState
 
     if not args.no_gui:
         raise NexusError("The terminal loop needs --no-gui.", "Run `nexus` for the window, or add --no-gui.")
@@ -52,19 +57,38 @@ def run(args: argparse.Namespace) -> int:
             who = "you" if entry.role == "user" else "nexus"
             print(f"{who:>5}: {text}{mark}", flush=True)
 
+    # Set while no answer is in progress: the next piped line, or the end of input, waits for it.
+    answered = threading.Event()
+    answered.set()
+
+    def on_state(change) -> None:  # type: ignore[no-untyped-def]
+        print(f"  ({change.new.value})", file=sys.stderr, flush=True)
+        if change.new == LiveState.LISTENING:
+            answered.set()
+
     session.transcript_updated.connect(show)
-    session.state_changed.connect(lambda change: print(f"  ({change.new.value})", file=sys.stderr, flush=True))
+    session.state_changed.connect(on_state)
     session.error_occurred.connect(lambda exc: print(f"error: {exc}", file=sys.stderr, flush=True))
     session.start()
     print(f"Live on {live.source}; speak, or type a line and press Enter. Ctrl-C to stop.", file=sys.stderr)
-    done = threading.Event()
+    # Typed at a terminal, a line interrupts the answer in progress; piped lines are asked one after the other.
+    piped = not sys.stdin.isatty()
+    # Without a microphone the input is the whole conversation: its end is the end of the session.
+    text_only = live.mode == "text_only" or parts.microphone is None
     try:
         for line in sys.stdin:
+            if not line.strip():
+                continue
+            if piped:
+                answered.wait()
+            answered.clear()
             session.submit_text(line)
         if args.wait_after_input:
-            done.wait(args.wait_after_input)
+            threading.Event().wait(args.wait_after_input)
+        elif text_only:
+            answered.wait()
         else:
-            done.wait()
+            threading.Event().wait()  # still listening: Ctrl-C ends it
     except KeyboardInterrupt:
         pass
     finally:
