@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import threading
 from pathlib import Path
 
 from engine.config import Settings, load_settings
+from engine.errors import NexusError
 from engine.podcast.formats import FORMATS, EpisodeSpec
 from engine.podcast.sources import DocumentUnreadable, Source, load_source, load_sources
 
@@ -59,6 +61,20 @@ def _store(settings: Settings):  # type: ignore[no-untyped-def]
     return EpisodeStore(settings.folders.resolved_data_dir() / "episodes")
 
 
+def episode_write_error(exc: OSError, folder: Path | None) -> NexusError:
+    """One sentence and a next step for a file-system failure while an episode was written."""
+    where = folder or "the episode library"
+    if exc.errno == errno.ENOSPC:
+        return NexusError(f"The disk is full: the episode in {where} could not be written.",
+                          "Free some space and run the command again; the unfinished episode is marked failed "
+                          "and a new run replaces it.")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return NexusError(f"{where} cannot be written ({exc.strerror}).",
+                          "Choose another folder with -o, or change the library folder in Settings → Folders.")
+    return NexusError(f"The episode in {where} could not be written: {exc.strerror or exc}.",
+                      "Check the folder and run the command again.")
+
+
 def make(args: argparse.Namespace) -> int:
     """Make an episode from the sources and save it (with every turn's audio) in the library or ``-o``."""
     from cli.engine_loading import load_engine
@@ -87,7 +103,10 @@ def make(args: argparse.Namespace) -> int:
                              model_key=getattr(engine, "describe", lambda: {})().get("model", "model"),
                              progress=progress)
     folder = Path(args.output).expanduser().resolve() if args.output else None
-    episode = builder.build(sources, spec, folder=folder, synthesize_all=True)
+    try:
+        episode = builder.build(sources, spec, folder=folder, synthesize_all=True)
+    except OSError as exc:
+        raise episode_write_error(exc, builder.episode.folder if builder.episode else folder) from exc
     seconds = sum(turn.duration_s for turn in episode.turns)
     print(f"{episode.title}: {len(episode.turns)} turns in {len(episode.chapters)} chapters, "
           f"{seconds / 60:.1f} min (asked {spec.target_minutes():g} min)")

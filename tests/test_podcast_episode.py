@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from pathlib import Path
 
@@ -118,3 +120,86 @@ def test_cli_make_writes_an_episode_folder_and_reports_bad_sources(tmp_path: Pat
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
     code = main(["podcast", "make", str(tmp_path / "broken.pdf"), "--scripted-hosts", "--voice-a", voice])
     assert code != 0 and "broken.pdf" in capsys.readouterr().err
+
+
+def _make_command(doc: Path, out: Path, minutes: str = "1") -> list[str]:
+    import sys
+
+    from tests.speech_fixtures import piper_voice_onnx
+
+    voice = str(piper_voice_onnx())
+    return [sys.executable, "-m", "cli", "podcast", "make", str(doc), "--format", "deep-dive", "--minutes", minutes,
+            "-o", str(out), "--voice-a", voice, "--voice-b", voice, "--scripted-hosts"]
+
+
+def test_a_killed_make_leaves_a_failed_episode_with_what_was_kept_and_a_rerun_replaces_it(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    doc = write_solar_markdown(tmp_path / "solar.md")
+    out = tmp_path / "library" / "ep"
+    process = subprocess.Popen(_make_command(doc, out, "3"), cwd=root, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(list((out / "audio").glob("*.wav"))) < 3:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert list((out / "audio").glob("*.wav")), "killed while synthesising"
+
+    store = EpisodeStore(out.parent)
+    [summary] = store.list()
+    assert summary.status == "failed"
+    episode = load_episode(out)
+    assert "interrupted" in episode.notes[-1] and "kept" in episode.notes[-1]
+    linked = {turn.audio for turn in episode.turns if turn.audio}
+    assert {f"audio/{wav.name}" for wav in (out / "audio").glob("*")} == linked, "no unlinked audio is left"
+
+    result = subprocess.run(_make_command(doc, out), cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert load_episode(out).status == "ready"
+
+
+def test_one_damaged_episode_is_named_and_the_rest_of_the_library_stays(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from cli.main import main
+
+    store = EpisodeStore(tmp_path / "episodes")
+    good = store.create("Good", {})
+    good.status = "ready"
+    good.writer = None
+    store.save(good)
+    broken = tmp_path / "episodes" / "broken"
+    broken.mkdir()
+    (broken / "episode.json").write_bytes(b"\xff\xfe not utf-8 \x00")
+    wrong = tmp_path / "episodes" / "wrong-types"
+    wrong.mkdir()
+    (wrong / "episode.json").write_text('{"id": 1, "title": "x", "created": "", "spec": {}, "turns": [3]}')
+    assert [s.title for s in store.list()] == ["Good"]
+    assert {d.folder.name for d in store.damaged} == {"broken", "wrong-types"}
+    assert all("damaged" in d.reason for d in store.damaged)
+    for folder in (broken, wrong):
+        assert main(["podcast", "play", str(folder), "--no-input", "--scripted-hosts"]) == 2
+        err = capsys.readouterr().err
+        assert "is damaged" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"), reason="mounts a small tmpfs (root only)")
+def test_make_on_a_full_disk_says_so_and_leaves_no_episode_marked_writing(tmp_path: Path) -> None:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    disk = tmp_path / "small"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)]).returncode != 0:
+        pytest.skip("tmpfs cannot be mounted here")
+    try:
+        doc = write_solar_markdown(tmp_path / "solar.md")
+        result = subprocess.run(_make_command(doc, disk / "ep"), cwd=root, capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode == 2, result.stderr
+        assert "disk is full" in result.stderr and "Traceback" not in result.stderr
+        if (disk / "ep" / "episode.json").exists():
+            assert load_episode(disk / "ep").status == "failed"
+    finally:
+        subprocess.run(["umount", str(disk)])

@@ -143,12 +143,17 @@ class EpisodeBuilder:
             if synthesize_all:
                 self._synthesize(episode)
             episode.status = "ready"
+            episode.writer = None
             self.store.save(episode)
             return episode
         except BaseException as exc:
             episode.status = "failed"
+            episode.writer = None
             episode.notes.append(f"Generation stopped: {exc}")
-            self.store.save(episode)
+            try:
+                self.store.save(episode)
+            except OSError as save_error:  # e.g. the disk is full: the next reader sees a stopped writer
+                log.warning("could not record the failed episode in %s: %s", episode.folder, save_error)
             raise
 
     def _synthesize(self, episode: Episode) -> None:

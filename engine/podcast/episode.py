@@ -9,6 +9,7 @@ regenerated.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -16,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
+
+import psutil
 
 from engine.atomic import write_text_atomic
 from engine.errors import NexusError
@@ -123,6 +126,8 @@ class Episode:
     words_per_minute: float = 0.0
     voices: dict[str, str] = field(default_factory=dict)
     sample_rate: int = 22_050
+    writer: dict | None = None
+    """While writing: the writing process (``pid`` and its start time), so a killed one is recognised."""
     folder: Path | None = field(default=None, compare=False)
 
     def next_turn_id(self) -> int:
@@ -175,6 +180,22 @@ class Episode:
         return cls(**data, folder=folder)
 
 
+def this_process() -> dict:
+    """The writer record of the current process."""
+    return {"pid": os.getpid(), "started": psutil.Process().create_time()}
+
+
+def writer_alive(writer: dict | None) -> bool:
+    """Whether the process that ``writer`` names is still running (the same process, not a reused pid)."""
+    if not writer:
+        return False
+    try:
+        process = psutil.Process(int(writer["pid"]))
+        return abs(process.create_time() - float(writer["started"])) < 1.0 and process.status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, KeyError, TypeError, ValueError):
+        return False
+
+
 @dataclass(frozen=True)
 class EpisodeSummary:
     """A line of the library."""
@@ -188,11 +209,21 @@ class EpisodeSummary:
     folder: Path
 
 
+@dataclass(frozen=True)
+class DamagedEpisode:
+    """A folder in the library whose ``episode.json`` cannot be read, and why."""
+
+    folder: Path
+    reason: str
+
+
 class EpisodeStore:
     """The episode library: one folder per episode under ``root``."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.damaged: list[DamagedEpisode] = []
+        """The folders the last ``list`` could not read, with the reason (shown, never silently dropped)."""
 
     def create(self, title: str, spec: dict, folder: Path | None = None) -> Episode:
         """A new, empty episode with its own folder (``folder`` to choose it, e.g. ``podcast make -o``)."""
@@ -206,10 +237,24 @@ class EpisodeStore:
                 folder = self.root / f"{stamp}-{slug}-{n}"
         folder.mkdir(parents=True, exist_ok=True)
         if (folder / EPISODE_FILE).exists():
-            raise EpisodeError(f"{folder} already holds an episode.", "Choose an empty folder.")
-        episode = Episode(folder.name, title, time.strftime("%Y-%m-%d %H:%M"), spec, folder=folder)
+            self._clear_for_rewrite(folder)
+        episode = Episode(folder.name, title, time.strftime("%Y-%m-%d %H:%M"), spec, writer=this_process(),
+                          folder=folder)
         self.save(episode)
         return episode
+
+    @staticmethod
+    def _clear_for_rewrite(folder: Path) -> None:
+        """Let a new episode replace one that failed or was interrupted; refuse to replace any other."""
+        try:
+            old = load_episode(folder)
+        except EpisodeError as exc:
+            raise EpisodeError(f"{folder} already holds an episode that cannot be read ({exc.message})",
+                               "Choose an empty folder, or delete that one first.") from exc
+        if old.status != "failed":
+            what = "is being written by another process" if old.status == "writing" else "is finished"
+            raise EpisodeError(f"{folder} already holds an episode that {what}.", "Choose an empty folder.")
+        shutil.rmtree(folder / AUDIO_DIR, ignore_errors=True)
 
     def save(self, episode: Episode) -> None:
         """Write ``episode.json`` atomically."""
@@ -218,14 +263,18 @@ class EpisodeStore:
         write_text_atomic(episode.folder / EPISODE_FILE, episode.to_json())
 
     def list(self) -> list[EpisodeSummary]:
-        """Episodes in the library, newest first (unreadable folders are skipped)."""
+        """Episodes in the library, newest first; unreadable folders go to ``damaged`` with their reason."""
         out: list[EpisodeSummary] = []
+        self.damaged = []
         if not self.root.is_dir():
             return out
         for folder in self.root.iterdir():
+            if not folder.is_dir() or not (folder / EPISODE_FILE).exists():
+                continue
             try:
                 episode = load_episode(folder)
-            except EpisodeError:
+            except EpisodeError as exc:
+                self.damaged.append(DamagedEpisode(folder, exc.message))
                 continue
             out.append(EpisodeSummary(episode.id, episode.title, episode.created, episode.status,
                                       len(episode.turns), sum(t.duration_s for t in episode.turns), folder))
@@ -240,14 +289,48 @@ class EpisodeStore:
 
 
 def load_episode(folder: Path) -> Episode:
-    """Read the episode in ``folder`` (EpisodeError with the reason otherwise)."""
+    """Read the episode in ``folder`` (EpisodeError with the reason otherwise).
+
+    An episode still marked ``writing`` whose writing process is gone (killed,
+    crashed, out of disk) is marked ``failed`` here, with what was kept, and its
+    audio files that no turn points to are removed.
+    """
     path = Path(folder) / EPISODE_FILE
     try:
-        return Episode.from_json(path.read_text(encoding="utf-8"), folder=Path(folder))
+        episode = Episode.from_json(path.read_text(encoding="utf-8"), folder=Path(folder))
     except FileNotFoundError:
         raise EpisodeError(f"{folder} is not an episode folder.", f"It has no {EPISODE_FILE}.") from None
-    except (json.JSONDecodeError, TypeError, KeyError) as exc:
-        raise EpisodeError(f"{path} is damaged: {exc}.") from exc
+    except UnicodeDecodeError:
+        raise EpisodeError(f"{path} is damaged: it is not UTF-8 text.", _DAMAGED_HINT) from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise EpisodeError(f"{path} is damaged: {exc}.", _DAMAGED_HINT) from exc
+    if episode.status == "writing" and not writer_alive(episode.writer):
+        _mark_interrupted(episode)
+    return episode
+
+
+_DAMAGED_HINT = "Delete that episode folder, or restore episode.json from a backup."
+
+
+def _mark_interrupted(episode: Episode) -> None:
+    """Record that the writer stopped for good: failed, with what was kept; stray audio removed."""
+    assert episode.folder is not None
+    kept = {turn.audio for turn in episode.timeline() if turn.audio}
+    audio = episode.folder / AUDIO_DIR
+    for wav in audio.glob("*") if audio.is_dir() else []:
+        if f"{AUDIO_DIR}/{wav.name}" not in kept:
+            wav.unlink(missing_ok=True)
+    episode.status = "failed"
+    episode.writer = None
+    spoken = sum(1 for turn in episode.turns if turn.audio)
+    episode.notes.append(
+        f"Generation was interrupted (the process writing it stopped) after {len(episode.turns)} script turns, "
+        f"{spoken} of them with audio; that much is kept. Make the episode again to finish it."
+    )
+    try:
+        write_text_atomic(episode.folder / EPISODE_FILE, episode.to_json())
+    except OSError:
+        pass  # a read-only or full disk: it still reads as failed, and is rewritten next time
 
 
 SOURCES_FILE = "sources.json"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import os
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 import soundfile as sf
 
 from engine.podcast.episode import AUDIO_DIR, Episode, EpisodeTurn, Sentence
+from engine.speech.audio import write_wav_atomic
 from engine.speech.chunker import SentenceChunker
 from engine.speech.tts import PiperVoice
 
@@ -59,11 +59,8 @@ def render_turn(turn: EpisodeTurn, voice: PiperVoice, sample_rate: int) -> np.nd
 
 
 def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
-    """Write 16-bit PCM atomically (a player never reads half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    sf.write(tmp, np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
-    os.replace(tmp, path)
+    """Write 16-bit PCM atomically (a player never reads half a file; a full disk raises ``OSError``)."""
+    write_wav_atomic(path, audio, sample_rate)
 
 
 def read_turn_audio(episode: Episode, turn: EpisodeTurn) -> np.ndarray:

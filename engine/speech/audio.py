@@ -7,6 +7,7 @@ FFmpeg's libswresample, which keeps the signal aligned (no filter delay).
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import av
@@ -104,3 +105,19 @@ def load_audio(path: str | Path, sample_rate: int | None = WHISPER_RATE) -> tupl
     if sample_rate is None or sample_rate == rate:
         return mono, int(rate)
     return resample(mono, int(rate), sample_rate), sample_rate
+
+
+def write_wav_atomic(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> None:
+    """Write ``audio`` as a WAV file that appears whole or not at all.
+
+    The file is encoded in memory and written through ``engine.atomic``, so a
+    full disk or a read-only folder raises ``OSError`` (with its errno) and
+    leaves no empty or truncated WAV behind (libsndfile itself reports a full
+    disk only as "System error").
+    """
+    from engine.atomic import write_bytes_atomic
+
+    buffer = io.BytesIO()
+    samples = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0) if subtype.startswith("PCM") else audio
+    sf.write(buffer, samples, sample_rate, subtype=subtype, format="WAV")
+    write_bytes_atomic(Path(path), buffer.getvalue())
