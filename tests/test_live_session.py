@@ -18,6 +18,7 @@ import pytest
 
 from engine.config import LiveSettings
 from engine.live.factory import build_live_parts
+from engine.live.recorder import SessionRecorder, list_sessions
 from engine.live.session import LiveSession
 from engine.live.states import LiveState
 from engine.omni.base import Engine
@@ -81,11 +82,12 @@ def live() -> Iterator[Callable[..., LiveSession]]:
     sessions: list[LiveSession] = []
     routes = ExitStack()
 
-    def start(engine: Engine, echo: bool = False, **settings: object) -> LiveSession:
+    def start(engine: Engine, echo: bool = False, recorder: SessionRecorder | None = None,
+              **settings: object) -> LiveSession:
         routes.enter_context(speaker_and_mic(echo=echo, echo_volume="100%"))
         config = LiveSettings(source="screen:1", **settings)
         parts = build_live_parts(engine, config, whisper=whisper_tiny_dir(), voice=piper_voice_onnx())
-        session = LiveSession(parts, config)
+        session = LiveSession(parts, config, recorder=recorder)
         sessions.append(session)
         session.start()
         assert parts.microphone is not None and parts.microphone.wait_until_running(10)
@@ -138,6 +140,25 @@ def test_barge_in_pauses_cancels_truncates_and_answers_the_new_question(live) ->
     assert session.history[2].role == "user" and "window" in session.history[2].text.lower()
     assert session.history[3].text == SHORT_ANSWER
     assert session.transcript[1].interrupted
+
+
+def test_stop_while_speaking_keeps_the_recorded_turn_and_what_was_heard(live, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    engine = ScriptedEngine([LONG_ANSWER], token_s=0.01)
+    session = live(engine, recorder=SessionRecorder(tmp_path / "data"))
+    say_into_mic(padded(synthesize_16k(QUESTION)))
+    wait_for(lambda: session.state == LiveState.SPEAKING, 30, "the answer to start")
+    time.sleep(2.0)
+    session.stop()
+    [recorded] = list_sessions(tmp_path / "data")
+    [entry] = [json.loads(line) for line in (recorded.path / "transcript.jsonl").read_text().splitlines()]
+    assert entry["interrupted"] and entry["audio"] and (recorded.path / entry["audio"]).is_file()
+    heard = entry["assistant"]
+    assert 2 <= len(heard.split()) < len(LONG_ANSWER.split()), heard
+    assert wer(QUESTION, entry["user"]) <= 0.3, entry["user"]
+    assert session.history[-1].role == "assistant" and session.history[-1].interrupted
+    assert session.history[-1].text == heard
 
 
 def test_a_short_noise_burst_resumes_the_answer_without_losing_it(live) -> None:  # type: ignore[no-untyped-def]

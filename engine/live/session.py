@@ -184,6 +184,10 @@ class LiveSession:
             thread.join(timeout=5)
         self._threads.clear()
         parts = self.parts
+        answer = self._answer
+        if answer is not None:
+            self._halt_answer()
+            self._update_heard(answer)  # before the player closes: what was played is what was heard
         if parts.microphone is not None:
             parts.microphone.stop()
             if parts.listener is not None:
@@ -192,10 +196,21 @@ class LiveSession:
             parts.capture.stop()
         if parts.player is not None:
             parts.player.close()
-        self._asr_pool.shutdown(wait=True)
+        self._asr_pool.shutdown(wait=True)  # the user's last words are transcribed before they are recorded
+        if answer is not None:
+            self._end_cut_answer(answer)
         if self.recorder is not None:
             self.recorder.close()
         self._set_state(LiveState.IDLE, "stopped")
+
+    def _end_cut_answer(self, answer: _Answer) -> None:
+        """Stop cut this answer: history and the recording keep the user's turn and what was heard of it."""
+        self._answer = None
+        answer.entry.interrupted = True
+        answer.entry.final = True
+        self.transcript_updated.emit(answer.entry)
+        self.history.append(Message("assistant", answer.entry.heard_text, interrupted=True))
+        self._record_answer(answer)
 
     # user actions (any thread) ----------------------------------------------
     def submit_text(self, text: str) -> None:
@@ -225,7 +240,7 @@ class LiveSession:
                 kind, payload = "tick", None
             try:
                 if kind == "stop":
-                    self._abort_answer("session stopped")
+                    self._halt_answer()
                     return
                 self._handle(kind, payload)
                 if kind != "tick":
@@ -392,12 +407,12 @@ class LiveSession:
         self.interruption.emit("resumed", self.clock() - started)
         self._set_state(interruption.resume_state, f"false start ({reason})")
 
-    def _abort_answer(self, reason: str) -> None:
+    def _halt_answer(self) -> None:
+        """Silence the answer at once; ``stop`` then records what was heard of it."""
         if self._answer is not None:
             self._answer.cancel.cancel()
             if self.parts.player is not None:
                 self.parts.player.stop()
-            self._answer = None
 
     # turns -------------------------------------------------------------------
     def _new_entry(self, role: str, text: str) -> TranscriptEntry:
