@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Sequence
 
-from engine import __version__
+from engine import __version__, feedback
 from engine.errors import NexusError, describe_os_error
 from engine.logging_setup import setup_logging
 from engine.privacy import make_private
@@ -36,6 +37,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 log = logging.getLogger("nexus.cli")
+
+
+class _StderrFeedback:
+    """Prints engine progress and warnings on stderr.
+
+    A stage's progress shows only once it has run for a second, then at most
+    once a second, and ends with its 100 % line; quick work prints nothing.
+    """
+
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+        self._shown: dict[str, float] = {}
+
+    def progress(self, stage: str, done: float, total: float | None) -> None:
+        """Show ``done`` of ``total`` for ``stage`` when it is worth a line."""
+        now = time.monotonic()
+        started = self._started.setdefault(stage, now)
+        if total is not None and done >= total:
+            if self._shown.pop(stage, None) is not None:
+                print(f"  {stage}: 100%", file=sys.stderr, flush=True)
+            self._started.pop(stage, None)
+            return
+        if now - started < 1.0 or now - self._shown.get(stage, started) < 1.0:
+            return
+        self._shown[stage] = now
+        shown = f"{done / total:.0%}" if total else f"{done:,.0f}"
+        print(f"  {stage}: {shown}", file=sys.stderr, flush=True)
+
+    def warning(self, message: str) -> None:
+        """Print a problem the command carried on past."""
+        print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 def _report(error: NexusError) -> int:
@@ -68,8 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    printer = _StderrFeedback()
     try:
-        return int(args.func(args) or 0)
+        with feedback.listening(printer.progress, printer.warning):
+            return int(args.func(args) or 0)
     except NexusError as exc:
         return _report(exc)
     except KeyboardInterrupt:
