@@ -38,6 +38,8 @@ class Source:
     title: str
     sections: tuple[Section, ...]
     sha256: str
+    # Problems the reader carried on past, one sentence and a next step each (a damaged PDF read in part).
+    warnings: tuple[str, ...] = ()
 
     @property
     def chars(self) -> int:

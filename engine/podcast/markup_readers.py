@@ -6,6 +6,7 @@ import io
 import re
 from html.parser import HTMLParser
 
+from engine import feedback
 from engine.podcast.document import DocumentUnreadable, Section
 from engine.podcast.text_tools import (
     TEXT_GROUP_CHARS,
@@ -44,8 +45,15 @@ def read_docx(data: bytes, name: str, stem: str) -> tuple[str, list[Section]]:
     return title or stem, sections_from_blocks(blocks)
 
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _MD_FENCE = re.compile(r"^\s*(```|~~~)")
+# Progress is reported every this many lines or paragraphs (a call per line would cost more than the work).
+_PROGRESS_EVERY = 20_000
+
+
+def _heading_text(rest: str) -> str:
+    """A Markdown heading's text without its closing ``#`` run (linear, unlike a lazy regex)."""
+    return rest.rstrip().rstrip("#").rstrip()
 
 
 def read_markdown(text: str, stem: str) -> tuple[str, list[Section]]:
@@ -54,6 +62,8 @@ def read_markdown(text: str, stem: str) -> tuple[str, list[Section]]:
     paragraph: list[str] = []
     in_fence = False
     title = ""
+    lines = text.splitlines()
+    stage = f"reading {stem}"
 
     def flush() -> None:
         joined = "\n".join(paragraph).strip()
@@ -61,41 +71,61 @@ def read_markdown(text: str, stem: str) -> tuple[str, list[Section]]:
             blocks.append(Block(joined))
         paragraph.clear()
 
-    for line in text.splitlines():
+    for number, line in enumerate(lines):
+        if number % _PROGRESS_EVERY == 0:
+            feedback.progress(stage, number, len(lines))
         if _MD_FENCE.match(line):
             in_fence = not in_fence
             paragraph.append(line)
             continue
-        heading = None if in_fence else _MD_HEADING.match(line)
+        heading = None if in_fence or not line.startswith("#") else _MD_HEADING.match(line)
         if heading and len(heading.group(1)) <= 2:
             flush()
-            title = title or (heading.group(2) if len(heading.group(1)) == 1 else "")
-            blocks.append(Block(heading.group(2), heading=True))
+            text_of = _heading_text(heading.group(2))
+            title = title or (text_of if len(heading.group(1)) == 1 else "")
+            blocks.append(Block(text_of, heading=True))
         elif not in_fence and not line.strip():
             flush()
         else:
             paragraph.append(line.rstrip())
     flush()
+    feedback.progress(stage, len(lines), len(lines))
     return title or stem, sections_from_blocks(blocks)
 
 
 def read_text(text: str, stem: str) -> tuple[str, list[Section]]:
     """Paragraphs (split at blank lines) grouped into sections of about TEXT_GROUP_CHARS."""
-    paragraphs = [join_lines(chunk.splitlines()) for chunk in re.split(r"\n\s*\n", text)]
-    paragraphs = [p for p in paragraphs if p]
+    chunks = re.split(r"\n\s*\n", text)
+    stage = f"reading {stem}"
+    paragraphs: list[str] = []
+    for number, chunk in enumerate(chunks):
+        if number % _PROGRESS_EVERY == 0:
+            feedback.progress(stage, number, len(chunks))
+        paragraph = join_lines(chunk.splitlines())
+        if paragraph:
+            paragraphs.append(paragraph)
+    feedback.progress(stage, len(chunks), len(chunks))
     sections: list[Section] = []
-    start, group = 0, []
+    start, group, group_chars = 0, [], 0
     for number, paragraph in enumerate(paragraphs, start=1):
         if not group:
             start = number
         group.append(paragraph)
-        if sum(len(p) for p in group) >= TEXT_GROUP_CHARS or number == len(paragraphs):
+        group_chars += len(paragraph)
+        if group_chars >= TEXT_GROUP_CHARS or number == len(paragraphs):
             ref = f"¶ {start}" if start == number else f"¶ {start}–{number}"
             body = join_paragraphs(group)
             sections.append(Section(snippet(body), body, ref))
-            group = []
-    first_line = text.strip().split("\n", 1)[0].strip() if text.strip() else ""
+            group, group_chars = [], 0
+    first_line = _first_line(text)
     return (first_line if 0 < len(first_line) <= 80 else stem), sections
+
+
+def _first_line(text: str) -> str:
+    """The first non-blank line of ``text``, stripped."""
+    stripped = text.lstrip()
+    end = stripped.find("\n")
+    return (stripped if end < 0 else stripped[:end]).strip()
 
 
 _HTML_SKIP = frozenset({"script", "style", "nav", "noscript", "template", "svg", "footer", "aside"})

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from engine import feedback
 from engine.podcast.document import DocumentUnreadable, ScannedDocument, Section
 from engine.podcast.text_tools import OPENING, SPACES, join_lines, join_paragraphs, page_ref
 
@@ -21,27 +22,45 @@ class _PdfPara:
     size: float
 
 
-def read_pdf(data: bytes, name: str, stem: str) -> tuple[str, list[Section]]:
-    """Title and sections of a PDF; raises for encrypted, scanned, blank or damaged files."""
+_DAMAGED_HINT = "The file is damaged or incomplete; download or export it again."
+# MuPDF's notes while it reads a file that is not intact (a cut-short file, broken streams, a rebuilt xref).
+_DAMAGE_NOTES = ("repair", "premature end", "zlib error", "startxref", "length incorrect", "endobj", "endstream",
+                 "truncated", "unexpected eof")
+
+
+def read_pdf(data: bytes, name: str, stem: str) -> tuple[str, list[Section], list[str]]:
+    """Title, sections and warnings of a PDF; raises for encrypted, scanned, blank or unreadable files.
+
+    A PDF that is damaged (cut short, corrupted streams) but still gives text
+    is read as far as it goes, with a warning that says so and which pages
+    gave nothing; one that gives no text at all raises ``DocumentUnreadable``.
+    """
     import pymupdf
 
+    pymupdf.TOOLS.mupdf_warnings(reset=True)  # only this file's notes count
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # pymupdf raises several unrelated types for damaged files
-        raise DocumentUnreadable(
-            f"{name} is not a readable PDF ({exc}).",
-            "The file is damaged or incomplete; download or export it again.",
-        ) from exc
+        raise DocumentUnreadable(f"{name} is not a readable PDF ({exc}).", _DAMAGED_HINT) from exc
     with doc:
-        if doc.needs_pass:
+        try:
+            if doc.needs_pass:
+                raise DocumentUnreadable(
+                    f"{name} is password-protected.", "Save an unprotected copy (print to PDF) and load that."
+                )
+            page_count = doc.page_count
+        except RuntimeError as exc:  # "code=7: Invalid number of pages": the page tree was cut off
             raise DocumentUnreadable(
-                f"{name} is password-protected.", "Save an unprotected copy (print to PDF) and load that."
-            )
-        if doc.page_count == 0:
+                f"{name} is damaged or incomplete: its list of pages cannot be read ({exc}).", _DAMAGED_HINT
+            ) from exc
+        if page_count == 0:
             raise DocumentUnreadable(f"{name} has no pages.", "Pick the complete file.")
-        lines = _pdf_lines(doc)
+        lines, failed = _pdf_lines(doc, f"reading {name}")
+        damaged = bool(doc.is_repaired) or bool(failed) or _has_damage_notes(pymupdf.TOOLS.mupdf_warnings(reset=True))
         if not lines:
-            if any(page.get_images() for page in doc):
+            if damaged:
+                raise DocumentUnreadable(f"{name} is damaged or incomplete: no page gave any text.", _DAMAGED_HINT)
+            if _has_images(doc):
                 raise ScannedDocument(
                     f"{name} has no text layer (scanned?).",
                     "Run it through OCR first (e.g. `ocrmypdf in.pdf out.pdf`) and load the result.",
@@ -49,14 +68,70 @@ def read_pdf(data: bytes, name: str, stem: str) -> tuple[str, list[Section]]:
             raise DocumentUnreadable(
                 f"{name} has no text and no images (empty pages).", "Pick the complete file."
             )
-        paras = _pdf_paragraphs(lines, doc.page_count)
-        title = (doc.metadata or {}).get("title") or stem
-        toc = [(title_, page) for level, title_, page, *_ in doc.get_toc(simple=True) if level <= 2]
+        paras = _pdf_paragraphs(lines, page_count)
+        title = _metadata_title(doc) or stem
+        toc = _outline(doc)
     if toc:
         sections = _pdf_sections_by_toc(paras, toc)
     else:
         sections = _pdf_sections_by_headings(paras) or _pdf_sections_by_page(paras)
-    return title, sections
+    warnings = [_damage_warning(name, page_count, lines, failed)] if damaged else []
+    return title, sections, warnings
+
+
+def _has_damage_notes(notes: str) -> bool:
+    text = notes.lower()
+    return any(mark in text for mark in _DAMAGE_NOTES)
+
+
+def _has_images(doc: Any) -> bool:
+    for page in doc:
+        try:
+            if page.get_images():
+                return True
+        except Exception:  # a damaged page: it shows nothing either way
+            continue
+    return False
+
+
+def _metadata_title(doc: Any) -> str:
+    try:
+        return str((doc.metadata or {}).get("title") or "")
+    except Exception:  # damaged info dictionary
+        return ""
+
+
+def _outline(doc: Any) -> list[tuple[str, int]]:
+    """Level 1–2 outline entries (title, 1-based page); none when the outline is damaged."""
+    try:
+        return [(title_, page) for level, title_, page, *_ in doc.get_toc(simple=True) if level <= 2 and page >= 1]
+    except Exception:
+        return []
+
+
+def page_ranges(pages: list[int]) -> str:
+    """1-based page numbers as "3, 7–12"."""
+    parts: list[str] = []
+    start = previous = None
+    for page in sorted(set(pages)) + [None]:  # type: ignore[list-item]
+        if page is not None and previous is not None and page == previous + 1:
+            previous = page
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}–{previous}")
+        start = previous = page
+    return ", ".join(parts)
+
+
+def _damage_warning(name: str, page_count: int, lines: list["_PdfLine"], failed: list[int]) -> str:
+    """One sentence for a damaged PDF that was read as far as it goes, and a next step."""
+    with_text = {line.page for line in lines}
+    empty = [page + 1 for page in range(page_count) if page not in with_text]
+    gap = f"; pages {page_ranges(empty)} of {page_count} gave no text" if empty else ""
+    return (
+        f"{name} is damaged or incomplete (cut short, or with broken streams): it was read as far as it goes"
+        f"{gap}, so some of its text may be missing. For the whole text, download or export it again."
+    )
 
 
 @dataclass
@@ -67,18 +142,29 @@ class _PdfLine:
     size: float
 
 
-def _pdf_lines(doc: Any) -> list[_PdfLine]:
-    """Every non-blank text line with its page, block and largest font size, in reading order."""
+def _pdf_lines(doc: Any, stage: str) -> tuple[list[_PdfLine], list[int]]:
+    """Every non-blank text line with its page, block and largest font size, in reading order.
+
+    Also returns the 0-based pages that could not be read at all (damaged
+    content); progress is reported per page as ``stage``.
+    """
     lines: list[_PdfLine] = []
-    for page_no, page in enumerate(doc):
-        content = page.get_text("dict", sort=True)
+    failed: list[int] = []
+    for page_no in range(doc.page_count):
+        feedback.progress(stage, page_no, doc.page_count)
+        try:
+            content = doc[page_no].get_text("dict", sort=True)
+        except Exception:  # pymupdf raises RuntimeError and its own types for a damaged page
+            failed.append(page_no)
+            continue
         for block_no, block in enumerate(content["blocks"]):
             for line in block.get("lines", ()):
                 spans = [span for span in line["spans"] if span["text"].strip()]
                 if spans:
                     text = "".join(span["text"] for span in line["spans"]).strip()
                     lines.append(_PdfLine(page_no, block_no, text, round(max(s["size"] for s in spans), 1)))
-    return lines
+    feedback.progress(stage, doc.page_count, doc.page_count)
+    return lines, failed
 
 
 def _edge_key(text: str) -> str:
@@ -164,15 +250,13 @@ def _find_toc_start(paras: list[_PdfPara], title: str, page: int, floor: int) ->
         if para.page < page:
             continue
         if para.page > page:
-            break
+            # No paragraph on the entry's page matched: it starts on that page, or at the next text after it.
+            return (first_on_page if first_on_page is not None else index), False
         if first_on_page is None:
             first_on_page = index
         if _norm(para.text).startswith(title):
             return index, _norm(para.text) == title
-    if first_on_page is not None:
-        return first_on_page, False
-    later = [i for i in range(floor, len(paras)) if paras[i].page >= page]
-    return (later[0] if later else len(paras)), False
+    return (first_on_page if first_on_page is not None else len(paras)), False
 
 
 def _body_size(paras: list[_PdfPara]) -> float:

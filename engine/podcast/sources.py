@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
+from engine import feedback
 from engine.podcast.document import DocumentUnreadable, ScannedDocument, Section, Source
 from engine.podcast.markup_readers import decode_html, read_docx, read_html, read_markdown, read_text
 from engine.podcast.pdf_reader import read_pdf
@@ -30,7 +31,12 @@ __all__ = ["DocumentUnreadable", "ScannedDocument", "Section", "Source", "load_s
 
 
 def load_source(path_or_url: str | Path, timeout_s: float = 15) -> Source:
-    """Read one file or http(s) address into a :class:`Source`; raise :class:`DocumentUnreadable`."""
+    """Read one file or http(s) address into a :class:`Source`; raise :class:`DocumentUnreadable`.
+
+    Long reads report progress and a damaged file read in part reports its
+    warning through :mod:`engine.feedback` (the CLI prints both on stderr);
+    the warnings are also kept in ``Source.warnings``.
+    """
     target = str(path_or_url)
     if _is_url(target):
         return _load_url(target, timeout_s)
@@ -48,8 +54,9 @@ def load_source(path_or_url: str | Path, timeout_s: float = 15) -> Source:
     if not data:
         raise DocumentUnreadable(f"{path.name} is empty (0 bytes).", "Pick the complete file.")
     suffix = path.suffix.lower()
+    warnings: list[str] = []
     if suffix in PDF_SUFFIXES:
-        kind, title, sections = "pdf", *read_pdf(data, path.name, path.stem)
+        kind, title, sections, warnings = "pdf", *read_pdf(data, path.name, path.stem)
     elif suffix in DOCX_SUFFIXES:
         kind, title, sections = "docx", *read_docx(data, path.name, path.stem)
     elif suffix in MARKDOWN_SUFFIXES:
@@ -60,7 +67,7 @@ def load_source(path_or_url: str | Path, timeout_s: float = 15) -> Source:
         kind, title, sections = "text", *read_text(decode_text(data, path.name), path.stem)
     else:
         raise DocumentUnreadable(f"{path.name}: {suffix} files are not supported.", f"Use {SUPPORTED}.")
-    return _finish(str(path), kind, title, sections, data)
+    return _finish(str(path), kind, title, sections, data, warnings)
 
 
 def load_sources(paths: Iterable[str | Path], timeout_s: float = 15) -> list[Source]:
@@ -68,13 +75,24 @@ def load_sources(paths: Iterable[str | Path], timeout_s: float = 15) -> list[Sou
     return [load_source(item, timeout_s=timeout_s) for item in paths]
 
 
-def _finish(name: str, kind: str, title: str, sections: list[Section], data: bytes) -> Source:
+def _finish(
+    name: str, kind: str, title: str, sections: list[Section], data: bytes, warnings: list[str] | None = None
+) -> Source:
     kept = tuple(section for section in sections if section.text)
     if not kept:
         raise DocumentUnreadable(
             f"{_display_name(name)} contains no readable text.", "Pick a document with text."
         )
-    return Source(name, kind, title.strip() or _display_name(name), kept, hashlib.sha256(data).hexdigest())
+    for warning in warnings or ():
+        feedback.warn(warning)
+    return Source(
+        name,
+        kind,
+        title.strip() or _display_name(name),
+        kept,
+        hashlib.sha256(data).hexdigest(),
+        tuple(warnings or ()),
+    )
 
 
 def _is_url(target: str) -> bool:
@@ -110,7 +128,7 @@ def _load_url(url: str, timeout_s: float) -> Source:
         raise DocumentUnreadable(f"{url} returned an empty page.", _SAVE_PAGE_HINT)
     fallback = url.rstrip("/").rsplit("/", 1)[-1] or url
     if content_type == "application/pdf" or data.startswith(b"%PDF-"):
-        title, sections = read_pdf(data, url, fallback)
-        return _finish(url, "pdf", title, sections, data)
+        title, sections, warnings = read_pdf(data, url, fallback)
+        return _finish(url, "pdf", title, sections, data, warnings)
     title, sections = read_html(decode_html(data, charset), fallback)
     return _finish(url, "web", title, sections, data)

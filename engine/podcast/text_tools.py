@@ -18,31 +18,50 @@ SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+def _hyphenated(tail: str) -> bool:
+    """Whether text ending in ``tail`` (its last two characters) ends in a letter and a hyphen."""
+    return bool(_HYPHEN_END.search(tail))
+
+
 def join_lines(lines: Iterable[str]) -> str:
-    """Join wrapped lines with spaces, undoing end-of-line hyphenation ("infor-" + "mation")."""
-    out = ""
+    """Join wrapped lines with spaces, undoing end-of-line hyphenation ("infor-" + "mation").
+
+    Linear in the text's length: only the last two characters written are
+    looked at, and the pieces are joined once at the end.
+    """
+    pieces: list[str] = []
+    tail = ""
     for raw in lines:
         line = SPACES.sub(" ", raw.replace("\u00ad", "")).strip()
         if not line:
             continue
-        if out and _HYPHEN_END.search(out) and line[0].islower():
-            out = out[:-1] + line
-        else:
-            out = f"{out} {line}" if out else line
-    return out
+        if pieces and _hyphenated(tail) and line[0].islower():
+            pieces[-1] = pieces[-1][:-1]  # the hyphen goes; the pieces are single lines, so this is cheap
+            tail = tail[:-1]
+        elif pieces:
+            pieces.append(" ")
+            tail = " "
+        pieces.append(line)
+        tail = (tail + line)[-2:]
+    return "".join(pieces)
 
 
 def join_paragraphs(paragraphs: Iterable[str]) -> str:
     """Join paragraphs with blank lines, merging a word hyphenated across a paragraph or page break."""
-    merged: list[str] = []
+    pieces: list[str] = []
+    tail = ""
     for paragraph in paragraphs:
         if not paragraph:
             continue
-        if merged and _HYPHEN_END.search(merged[-1]) and paragraph[0].islower():
-            merged[-1] = merged[-1][:-1] + paragraph
-        else:
-            merged.append(paragraph)
-    return "\n\n".join(merged)
+        if pieces and _hyphenated(tail) and paragraph[0].islower():
+            pieces[-1] = pieces[-1][:-1]
+            tail = tail[:-1]
+        elif pieces:
+            pieces.append("\n\n")
+            tail = "\n\n"
+        pieces.append(paragraph)
+        tail = (tail + paragraph)[-2:]
+    return "".join(pieces)
 
 
 def page_ref(first: int, last: int) -> str:
