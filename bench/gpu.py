@@ -100,6 +100,7 @@ def timed_turn(engine: LocalEngine, clock: ForwardClock, turn: Turn) -> tuple[st
         "decode_tokens_per_s": figures.get("decode_tokens_per_s"),
         "vision_s": figures["vision_s"],
         "audio_s": figures["audio_s"],
+        "before_first_forward_s": figures.get("before_first_forward_s"),
         "total_s": stats.total_s,
     }
 
@@ -266,7 +267,8 @@ def print_table(report: dict[str, Any]) -> None:
          + f" = {std['prefill_tokens']} tokens"),
         ("turn 1 first token", f"{_ms(std['first_token_s'])} "
          f"(warm-up turn {_ms(std['warm_up_first_token_s'])}; "
-         f"vision {_ms(std['vision_s'])}, audio {_ms(std['audio_s'])}; engine's first text "
+         f"prompt + processor {_ms(std['before_first_forward_s'])}, vision {_ms(std['vision_s'])}, "
+         f"audio {_ms(std['audio_s'])}; engine's first text "
          f"{_ms(std['engine_first_text_s'])})"),
         ("decode", f"{std['decode_tokens_per_s'] or 0:.1f} tokens/s ({std['generated_tokens']} tokens)"),
         ("memory in turn 1", _memory(std["memory"])),

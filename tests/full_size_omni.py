@@ -696,7 +696,7 @@ class ForwardClock:
         return sum(e - s for s, e in zip(starts, ends, strict=False))
 
     def figures(self, generated_tokens: int) -> dict[str, float]:
-        """Time to first token, decode speed and tower times of the turn since :meth:`start`.
+        """First token, decode speed, tower times and time before the first forward, since :meth:`start`.
 
         ``generate`` runs one forward per new token, so the first token comes out of the
         ``generated_tokens``-th forward from the end (an earlier one is the engine's own prefill of
@@ -704,6 +704,8 @@ class ForwardClock:
         """
         ends = self._ends("thinker")
         figures = {"vision_s": self._span("vision"), "audio_s": self._span("audio")}
+        if self.marks:  # the engine's own work before the model runs: prompt, processor, media features
+            figures["before_first_forward_s"] = self.marks[0][1] - self.started
         if generated_tokens < 1 or len(ends) < generated_tokens:
             return figures
         first = ends[len(ends) - generated_tokens]

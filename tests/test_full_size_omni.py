@@ -226,9 +226,38 @@ def test_full_size_stand_in_answers_a_standard_turn_on_cpu(tmp_path: Path, fixtu
     print(
         f"\nfull-size stand-in on {os.cpu_count()} CPU cores: build {build_s:.0f} s; "
         f"load {report['load_s']:.1f} s; prompt {report['prompt_tokens']} tokens ({by_modality}); "
-        f"first token {report['first_token_s']:.1f} s (vision tower {report['vision_s']:.1f} s, "
+        f"first token {report['first_token_s']:.1f} s (prompt + processor "
+        f"{report.get('before_first_forward_s', 0):.1f} s, vision tower {report['vision_s']:.1f} s, "
         f"audio tower {report['audio_s']:.1f} s; engine's first text {report['engine_first_text_s']:.1f} s); "
         f"decode {report.get('decode_tokens_per_s', 0):.2f} tokens/s; "
         f"peak RSS {report['peak_rss_bytes'] / gib:.2f} GiB "
         f"(after load {report['peak_rss_after_load_bytes'] / gib:.2f}); kernels {kernels}"
     )
+
+
+@pytest.mark.slow
+def test_gpu_bench_quick_mode_runs_end_to_end_on_cpu(tmp_path: Path) -> None:
+    """bench/gpu.py --device cpu --quick: every part of the GPU bench, on the tiny GPTQ thinker."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "gpu.py"), "--device", "cpu", "--quick",
+         "--out", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-3000:]
+    report = json.loads((tmp_path / "gpu_bench.json").read_text())
+    assert report["device"] == "cpu" and report["load"]["facts"]["not_quantized"] == []
+    standard = report["inference"]["standard_turn"]
+    assert standard["tokens_by_modality"]["audio"] == 75 and standard["tokens_by_modality"]["image"] > 0
+    assert standard["generated_tokens"] == 64  # forced with min_new_tokens
+    assert standard["first_token_s"] is not None and standard["decode_tokens_per_s"] is not None
+    steady = report["inference"]["steady_state"]
+    assert len(steady) == 8 and steady[0]["reused_tokens"] == 0
+    assert any(turn["reused_tokens"] > 0 for turn in steady[1:])
+    assert all(turn["first_token_s"] is not None for turn in steady)
+    whisper = report["whisper"]
+    assert "error" not in whisper and whisper["wer"] <= 0.3
+    lora = report["lora"]
+    assert "error" not in lora and lora["finite"] and lora["trainable_parameters"] > 0
+    assert set(lora["kernels"]) == {"TorchAtenLinear"}  # gptqmodel's trainable kernel
+    assert "LoRA SFT step" in child.stdout and "steady state" in child.stdout
