@@ -136,6 +136,7 @@ def test_plan_is_the_official_gptq_thinker() -> None:
     assert weights == 8_931_813_888
 
 
+@pytest.mark.slow  # builds the tiny GPTQ thinker (GPTQModel quantizes it) to compare the fields with
 def test_config_is_a_full_omni_config_with_top_level_gptq(fixture_cache: Path) -> None:
     """Same GPTQ fields as GPTQModel writes for the tiny official-layout thinker; the 7B's sizes."""
     from transformers import Qwen2_5OmniConfig
