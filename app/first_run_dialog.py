@@ -222,6 +222,7 @@ class FirstRunDialog(QDialog):
         else:
             self.local_label.setText("")
         self.clear_local_button.setVisible(self._local_path is not None)
+        self.fit_contents()
         self.local_button.setEnabled(not busy)
         self.clear_local_button.setEnabled(not busy)
         self.download_button.setEnabled(not busy and bool(self.pending_keys()))
@@ -241,10 +242,28 @@ class FirstRunDialog(QDialog):
             text = f"Unexpected error: {error}\nThe log file has the details."
         self.error_label.setText(text)
         self.error_label.show()
+        self.fit_contents()
 
     def _clear_error(self) -> None:
         self.error_label.clear()
         self.error_label.hide()
+        self.fit_contents()
+
+    def fit_contents(self) -> None:
+        """Grow (or let shrink) the dialog to the height its wrapped texts need at its width.
+
+        Qt does not make a window with word-wrapped labels taller when a label
+        gets more lines, so a long message would squeeze the rest of the dialog.
+        """
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalMinimumSize().height())
+        self.setMinimumHeight(needed)
+        if self.height() < needed:
+            self.resize(self.width(), needed)
 
     # ----- local folder -----------------------------------------------------
 
@@ -335,6 +354,7 @@ class FirstRunDialog(QDialog):
             self.status_label.setText("Download failed.")
             self._show_error(error)
         self._refresh()
+        self.fit_contents()
         self.download_finished.emit(error)
         if self._close_when_done:
             super().reject()

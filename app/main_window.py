@@ -21,6 +21,9 @@ from engine.config import Settings, save_settings
 log = logging.getLogger(__name__)
 
 TAB_NAMES = ("live", "podcast", "expert")
+# The smallest window every tab lays out in without cutting or overlapping anything
+# (half of a 1920-pixel screen, or a small laptop's screen with its panels).
+MINIMUM_SIZE = (900, 600)
 
 
 class MainWindow(QMainWindow):
@@ -32,6 +35,7 @@ class MainWindow(QMainWindow):
         # False while the settings file on disk is broken: closing must not overwrite it.
         self.persist_state = True
         self.setWindowTitle("Nexus")
+        self.setMinimumSize(*MINIMUM_SIZE)
         self.resize(1180, 760)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)

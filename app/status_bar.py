@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from app.live.lifetime import while_alive
 from app.tasks import run_task
 from engine import system_info
 from engine.config import Settings
@@ -40,9 +41,9 @@ class NexusStatusBar(QStatusBar):
         local_path = settings.model.local_path
         models_dir = settings.folders.resolved_models_dir()
         if not model_loaded:
-            run_task(lambda: _model_state(model_id, local_path, models_dir), self._show_model)
-        run_task(system_info.compute_device, self._show_device)
-        run_task(system_info.audio_devices, self._show_audio)
+            run_task(lambda: _model_state(model_id, local_path, models_dir), while_alive(self, self._show_model))
+        run_task(system_info.compute_device, while_alive(self, self._show_device))
+        run_task(system_info.audio_devices, while_alive(self, self._show_audio))
 
     def set_model_state(self, text: str) -> None:
         """Show what the engine is doing with the model (loading, ready, error)."""

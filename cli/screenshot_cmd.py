@@ -11,8 +11,11 @@ from pathlib import Path
 from engine.errors import DisplayError
 
 
-def render_main_window(out: Path, tab: str, size: tuple[int, int], settle_s: float) -> Path:
-    """Open the main window on the current display, wait for its probes, and save a PNG."""
+def render_main_window(out: Path, tab: str, size: tuple[int, int], settle_s: float, theme: str | None = None) -> Path:
+    """Open the main window on the current display, wait for its probes, and save a PNG.
+
+    ``theme`` (light, dark or system) overrides the settings' appearance for this picture.
+    """
     from PySide6.QtWidgets import QApplication
 
     from app.main import create_application
@@ -28,6 +31,8 @@ def render_main_window(out: Path, tab: str, size: tuple[int, int], settle_s: flo
         )
     app = create_application([])
     settings = load_settings()
+    if theme is not None:
+        settings.ui.theme = theme
     apply_theme(app, settings.ui.theme)
     window = MainWindow(settings)
     window.persist_state = False
@@ -47,16 +52,24 @@ def render_main_window(out: Path, tab: str, size: tuple[int, int], settle_s: flo
     return out
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """``WxH`` (e.g. ``900x600``) as a pair of positive integers; argparse error otherwise."""
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.strip().isdigit() or not height.strip().isdigit() or 0 in (int(width), int(height)):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: write it as WIDTHxHEIGHT, e.g. 900x600")
+    return int(width), int(height)
+
+
 def run(args: argparse.Namespace) -> int:
     """Render with a fresh configuration unless ``--my-settings`` is given."""
     out = Path(args.out).expanduser().resolve()
-    size = (args.width, args.height)
+    size = args.size or (args.width, args.height)
     if args.my_settings:
-        render_main_window(out, args.tab, size, args.settle)
+        render_main_window(out, args.tab, size, args.settle, args.theme)
     else:
         with tempfile.TemporaryDirectory(prefix="nexus-shot-") as fresh:
             os.environ["NEXUS_CONFIG_DIR"] = fresh
-            render_main_window(out, args.tab, size, args.settle)
+            render_main_window(out, args.tab, size, args.settle, args.theme)
     print(out)
     return 0
 
@@ -68,6 +81,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--tab", choices=("live", "podcast", "expert"), default="live")
     parser.add_argument("--width", type=int, default=1180)
     parser.add_argument("--height", type=int, default=760)
+    parser.add_argument("--size", type=parse_size, metavar="WxH", help="window size, e.g. 900x600 (instead of --width/--height)")
+    parser.add_argument("--theme", choices=("light", "dark", "system"), help="appearance for this picture")
     parser.add_argument("--settle", type=float, default=15.0, help="seconds to wait for device probes")
     parser.add_argument("--my-settings", action="store_true", help="use your settings instead of fresh ones")
     parser.set_defaults(func=run)

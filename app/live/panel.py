@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -42,6 +43,7 @@ from app.live.transcript_view import TranscriptView
 from app.tasks import run_task
 from app.widgets.card_list import mix
 from app.widgets.labels import section_label
+from app.widgets.side_column import SideColumn
 from engine.config import LiveSettings, Settings
 from engine.live.factory import build_live_parts, load_speech_models
 from engine.live.recorder import SessionRecorder
@@ -61,6 +63,7 @@ MODES = (
     ("text_only", "Text only", "The microphone stays off; type your questions."),
 )
 LEFT_WIDTH = 340
+PREVIEW_MIN_HEIGHT = 96
 LABEL_WIDTH = 64
 PREVIEW_NOTE = "Preview · nothing is shared until you press Start"
 CAMERA_NOTE = "The camera turns on when you press Start."
@@ -117,7 +120,6 @@ class LivePanel(QWidget):
     def _build(self) -> None:
         self.banner = Banner()
         left = QWidget()
-        left.setFixedWidth(LEFT_WIDTH)
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(8)
@@ -127,9 +129,10 @@ class LivePanel(QWidget):
                 column.addWidget(_rule())
             column.addLayout(part)
         column.addStretch(1)
+        self.left_column = SideColumn(left, LEFT_WIDTH, shrinkable=[self.preview])
         body = QHBoxLayout()
-        body.setSpacing(20)
-        body.addWidget(left)
+        body.setSpacing(6)
+        body.addWidget(self.left_column)
         body.addLayout(self._build_conversation(), 1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 14)
@@ -141,7 +144,10 @@ class LivePanel(QWidget):
         self.source_combo = SourceCombo(self.settings.live.source)
         self.source_combo.setToolTip("What Nexus sees: a monitor, a camera or a video file.")
         self.preview = PreviewView()
-        self.preview.setFixedHeight(LEFT_WIDTH * 10 // 16)
+        # 16:10 at the column's width when there is room; smaller in a short window.
+        self.preview.setMinimumHeight(PREVIEW_MIN_HEIGHT)
+        self.preview.setMaximumHeight(LEFT_WIDTH * 10 // 16)
+        self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.capture_indicator = CaptureIndicator()
         self.start_button = QPushButton("Start")
         self.start_button.setMinimumHeight(34)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.podcast.common import JOIN_COLORS, JOIN_TEXT, Pill
 
@@ -12,7 +12,7 @@ VOICE_TIP = "Just start talking: the hosts stop at once and listen (uses the mic
 
 
 class JoinBar(QWidget):
-    """Join (or Cancel while listening), the voice-join switch, a question box with Ask, and the state pill."""
+    """Join (or Cancel while listening), the voice-join switch and the state pill; below, a question box with Ask."""
 
     join_requested = Signal()
     cancel_requested = Signal()
@@ -35,15 +35,22 @@ class JoinBar(QWidget):
         self.ask_button.setMinimumWidth(72)
         self.state_pill = Pill()
         self.state_pill.setToolTip("What the hosts are doing with your question.")
-        layout = QHBoxLayout(self)
+        # Two rows, so the question box keeps a usable width in a narrow window.
+        joining = QHBoxLayout()
+        joining.setSpacing(8)
+        joining.addWidget(self.join_button)
+        joining.addWidget(self.voice_box)
+        joining.addStretch(1)
+        joining.addWidget(self.state_pill)
+        asking = QHBoxLayout()
+        asking.setSpacing(8)
+        asking.addWidget(self.question_edit, 1)
+        asking.addWidget(self.ask_button)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
-        layout.addWidget(self.join_button)
-        layout.addWidget(self.voice_box)
-        layout.addSpacing(6)
-        layout.addWidget(self.question_edit, 1)
-        layout.addWidget(self.ask_button)
-        layout.addWidget(self.state_pill)
+        layout.setSpacing(6)
+        layout.addLayout(joining)
+        layout.addLayout(asking)
         self.join_button.clicked.connect(self._join_clicked)
         self.voice_box.toggled.connect(self.voice_join_toggled)
         self.question_edit.returnPressed.connect(self._ask)

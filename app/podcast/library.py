@@ -122,6 +122,10 @@ class LibraryView(QWidget):
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         self._sync_buttons()
 
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        """No: the list gives up height before the note under it wraps, so the column around it can shrink."""
+        return False
+
     # queries ------------------------------------------------------------------------
     def episode_ids(self) -> list[str]:
         """The listed episodes' ids, top to bottom."""

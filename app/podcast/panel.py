@@ -33,6 +33,7 @@ from app.podcast.snapshot import EpisodeSnapshot, snapshot
 from app.podcast.sources_list import SourcesList
 from app.podcast.speech import load_host_voices
 from app.tasks import run_task
+from app.widgets.side_column import SideColumn
 from engine import paths
 from engine.config import Settings
 from engine.podcast.episode import EpisodeStore, load_episode
@@ -42,7 +43,7 @@ from engine.podcast.session import PodcastSession
 
 log = logging.getLogger(__name__)
 
-LEFT_WIDTH = 372
+LEFT_WIDTH = 340
 NO_VOICE = "Joining by voice needs a microphone and a Whisper model."
 
 
@@ -84,16 +85,15 @@ class PodcastPanel(QWidget):
     def _build(self) -> None:
         self.banner = Banner()
         self.sources_list = SourcesList()
-        self.sources_list.list.setMinimumHeight(104)
+        self.sources_list.list.setMinimumHeight(52)
         self.form = GenerateForm()
         self.model_label = muted_label()
         self.library = LibraryView(EpisodeStore(episodes_dir(self.settings)))
-        self.library.tree.setMinimumHeight(110)
+        self.library.tree.setMinimumHeight(72)
         left = QWidget()
-        left.setFixedWidth(LEFT_WIDTH)
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
+        column.setSpacing(6)
         column.addWidget(section_label("Sources"))
         column.addWidget(self.sources_list, 1)
         column.addSpacing(2)
@@ -105,10 +105,11 @@ class PodcastPanel(QWidget):
         column.addWidget(rule())
         column.addWidget(section_label("Library"))
         column.addWidget(self.library, 2)
+        self.left_column = SideColumn(left, LEFT_WIDTH, shrinkable=[self.sources_list.list, self.library.tree])
         self.player = PlayerPane()
         body = QHBoxLayout()
-        body.setSpacing(20)
-        body.addWidget(left)
+        body.setSpacing(6)
+        body.addWidget(self.left_column)
         body.addWidget(self.player, 1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 14)

@@ -48,4 +48,6 @@ class CardListView(QListView):
             painter = QPainter(self.viewport())
             color = self.palette().color(QPalette.ColorRole.Text)
             painter.setPen(mix(color, self.palette().color(QPalette.ColorRole.Base), 0.5))
-            painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter), self.empty_hint)
+            area = self.viewport().rect().adjusted(12, 12, -12, -12)
+            flags = int(Qt.AlignmentFlag.AlignCenter.value) | int(Qt.TextFlag.TextWordWrap.value)
+            painter.drawText(area, flags, self.empty_hint)

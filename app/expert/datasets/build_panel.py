@@ -33,7 +33,7 @@ from engine.config import Settings
 from training.datasets.from_sessions import Review
 from training.datasets.hub import STATE_NAME
 
-SOURCE_LIST_WIDTH = 170
+SOURCE_LIST_WIDTH = 150
 
 
 class BuildPanel(QWidget):

@@ -37,6 +37,7 @@ class PreferenceForm(QWidget):
         self.seed.setRange(0, 2_147_483_647)
         self.categories_label = muted_label()
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Mode", self.mode)
         form.addRow("Pairs per category", self.per_category)
         form.addRow("Seed", self.seed)

@@ -128,7 +128,7 @@ class PreviewTable(QWidget):
         self.modality_box.addItems([ALL, *MODALITIES])
         for box in (self.domain_box, self.category_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(12)
+            box.setMinimumContentsLength(9)
         for box in (self.domain_box, self.category_box, self.modality_box):
             box.currentIndexChanged.connect(self._filters_changed)
         self.status_label = muted_label()

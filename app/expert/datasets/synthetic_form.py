@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -57,18 +58,20 @@ class SyntheticForm(QWidget):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2_147_483_647)
         self.styles: dict[str, QSpinBox] = {}
-        style_row = QHBoxLayout()
+        # Two styles a row, so the form fits beside the source list in a narrow window.
+        style_row = QGridLayout()
         style_row.setContentsMargins(0, 0, 0, 0)
-        for style in STYLES:
+        style_row.setHorizontalSpacing(6)
+        for index, style in enumerate(STYLES):
             box = QSpinBox()
             box.setRange(0, 100)
             box.setValue(25)
             box.setSuffix(" %")
             self.styles[style] = box
-            style_row.addWidget(QLabel(style))
-            style_row.addWidget(box)
-            style_row.addSpacing(6)
-        style_row.addStretch(1)
+            row, column = divmod(index, 2)
+            style_row.addWidget(QLabel(style), row, column * 2)
+            style_row.addWidget(box, row, column * 2 + 1)
+        style_row.setColumnStretch(4, 1)
         self.total_label = muted_label()
         self.total_label.setWordWrap(False)
         self.status = muted_label("Loading categories…")
@@ -79,6 +82,7 @@ class SyntheticForm(QWidget):
         picks.addStretch(1)
         picks.addWidget(self.total_label)
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Samples per category", self.per_category)
         form.addRow("Seed", self.seed)
         form.addRow("Repetition styles", style_row)

@@ -80,7 +80,8 @@ class JobForm(QWidget):
         self._extra: dict[str, Any] = {}
         self.name_edit = QLineEdit("fine-tune")
         self.model_edit = QLineEdit(str(default_model) if default_model else "")
-        self.model_edit.setPlaceholderText("Folder with the base model's config.json")
+        self.model_edit.setPlaceholderText("Base model folder")
+        self.model_edit.setToolTip("The folder with the base model's config.json and weights.")
         self.model_button = QPushButton("Browse…")
         self.model_button.clicked.connect(self._browse_model)
         self.method_combo = QComboBox()

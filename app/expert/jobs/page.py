@@ -139,7 +139,7 @@ class JobsPage(QWidget):
         right.setStretchFactor(1, 3)
         right.setSizes([200, 600])
         right.setChildrenCollapsible(False)
-        self.jobs.setMinimumHeight(150)
+        self.jobs.setMinimumHeight(110)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(right)
