@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import sys
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from engine import system_info
+from engine import feedback, system_info
 from engine.atomic import write_bytes_atomic
 from engine.config import Settings, load_settings
 from engine.errors import describe_os_error
@@ -23,11 +24,17 @@ def _manager(settings: Settings) -> ModelManager:
 
 
 def transcribe(args: argparse.Namespace) -> int:
-    """Print what is said in an audio file (and each word's times with ``--words``)."""
-    from engine.speech.asr import WhisperTranscriber
-    from engine.speech.audio import WHISPER_RATE, load_audio
+    """Print what is said in an audio file, a line per stretch of speech as it is recognised.
 
-    audio, _ = load_audio(Path(args.file), sample_rate=WHISPER_RATE)
+    With ``--words`` each line is followed by its words with their start and
+    end second. Files of any length are read in blocks with flat memory, and
+    silence is skipped (voice activity detection), never transcribed.
+    """
+    from engine.speech.asr import WhisperTranscriber
+    from engine.speech.long_audio import decode_blocks
+
+    path = Path(args.file).expanduser()
+    next(decode_blocks(path, block_s=0.1), None)  # an unreadable file fails here, before the model loads
     settings = load_settings()
     transcriber = WhisperTranscriber(
         args.model or settings.voices.whisper_model,
@@ -37,21 +44,46 @@ def transcribe(args: argparse.Namespace) -> int:
     )
     if transcriber.device_note:
         print(transcriber.device_note, file=sys.stderr)
-    transcript = transcriber.transcribe(audio, language=args.language, word_timestamps=args.words)
-    print(transcript.text)
-    for word in transcript.words:
-        print(f"{word.start:8.2f} {word.end:8.2f}  {word.text}")
+    said = False
+    for segment in transcriber.transcribe_file(path, language=args.language, word_timestamps=args.words):
+        said = True
+        print(segment.text, flush=True)
+        for word in segment.words:
+            print(f"{word.start:8.2f} {word.end:8.2f}  {word.text}", flush=True)
+    if not said:
+        print(f"no speech found in {path.name}", file=sys.stderr)
     return 0
 
 
 def vad(args: argparse.Namespace) -> int:
-    """Print the start and end second of every utterance in an audio file."""
-    from engine.media.vad import segments
-    from engine.speech.audio import load_audio
+    """Print the start and end second of every utterance in an audio file, as they are found.
 
-    audio, rate = load_audio(Path(args.file), sample_rate=16_000)
-    for start, end in segments(audio, rate, args.engine):
-        print(f"{start:.3f}\t{end:.3f}")
+    The file is decoded in blocks, so memory stays flat however long it is.
+    """
+    from engine.media.vad import SpeechEnd, SpeechSegmenter, make_detector
+    from engine.speech.long_audio import audio_duration, decode_blocks
+
+    path = Path(args.file).expanduser()
+    blocks = decode_blocks(path, sample_rate=16_000)
+    first = next(blocks, None)  # an unreadable file fails here, before the detector loads
+    detector = make_detector(args.engine)
+    segmenter = SpeechSegmenter(detector)
+    total = audio_duration(path)
+    stage = f"finding speech in {path.name}"
+    done = 0
+
+    def show(events: list) -> None:  # type: ignore[type-arg]
+        for event in events:
+            if isinstance(event, SpeechEnd):
+                print(f"{event.start_s:.3f}\t{event.end_s:.3f}", flush=True)
+
+    for block in itertools.chain([first] if first is not None else [], blocks):
+        show(segmenter.feed(block))
+        done += block.size
+        feedback.progress(stage, done / 16_000, total)
+    show(segmenter.flush())
+    if total is not None:
+        feedback.progress(stage, total, total)
     return 0
 
 

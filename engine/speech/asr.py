@@ -25,7 +25,8 @@ import logging
 import os
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -34,6 +35,7 @@ import ctranslate2
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.transcribe import TranscriptionInfo
+from faster_whisper.vad import SpeechTimestampsMap
 
 from engine.models import REGISTRY, ModelManager, get_spec, resolve_downloaded
 from engine.speech.audio import WHISPER_RATE, load_audio, resample, to_mono_float32
@@ -393,6 +395,50 @@ class WhisperTranscriber:
             words=tuple(w for s in segments for w in s.words),
         )
 
+    def transcribe_file(
+        self,
+        path: str | Path,
+        language: str | None = None,
+        word_timestamps: bool = False,
+        *,
+        beam_size: int = 1,
+    ) -> Iterator[Segment]:
+        """Yield the segments of a recording of any length as they are recognised, times in the file.
+
+        The file is decoded in blocks and only its speech (Silero VAD) reaches
+        Whisper, a window of up to a minute at a time, so memory stays flat
+        however long the file is and silence is never turned into words.
+        Progress in seconds of audio goes to :mod:`engine.feedback`.
+        """
+        from engine import feedback
+        from engine.speech.long_audio import audio_duration, decode_blocks, speech_windows
+
+        total = audio_duration(path)
+        stage = f"transcribing {Path(path).name}"
+        for window in speech_windows(decode_blocks(path)):
+            feedback.progress(stage, window.offset_s, total)
+            speech = window.speech_audio()
+            if speech.size == 0:
+                continue
+            with self._lock:
+                try:
+                    segments, info = self._decode(speech, language, word_timestamps, beam_size, None, chunked=True)
+                except RuntimeError as exc:
+                    if self._proven:
+                        raise
+                    self._fall_back_to_cpu(exc)
+                    log.warning("%s", self.placement.note)
+                    segments, info = self._decode(speech, language, word_timestamps, beam_size, None, chunked=True)
+                self._proven = True
+            # One language for the whole file: the first window with speech decides it.
+            language = language or info.language
+            timeline = SpeechTimestampsMap(window.speech, WHISPER_RATE)
+            for segment in segments:
+                if segment.text:
+                    yield _in_recording(segment, timeline, window.offset_s)
+        if total is not None:
+            feedback.progress(stage, total, total)
+
     def _decode(
         self,
         samples: np.ndarray,
@@ -400,6 +446,8 @@ class WhisperTranscriber:
         word_timestamps: bool,
         beam_size: int,
         initial_prompt: str | None,
+        *,
+        chunked: bool = False,
     ) -> tuple[tuple[Segment, ...], TranscriptionInfo]:
         segments_iter, info = self._model.transcribe(
             samples,
@@ -408,6 +456,8 @@ class WhisperTranscriber:
             word_timestamps=word_timestamps,
             initial_prompt=initial_prompt,
             vad_filter=False,
+            # Windows of a long file are decoded on their own: no earlier text to repeat or loop on.
+            condition_on_previous_text=not chunked,
         )
         segments = tuple(
             Segment(
@@ -424,3 +474,24 @@ class WhisperTranscriber:
             for s in segments_iter
         )
         return segments, info
+
+
+def _in_recording(segment: Segment, timeline: SpeechTimestampsMap, offset_s: float) -> Segment:
+    """``segment`` of joined speech spans moved to its place in the recording (as faster-whisper does)."""
+    if segment.words:
+        words = []
+        for word in segment.words:
+            index = timeline.get_chunk_index((word.start + word.end) / 2)
+            words.append(
+                replace(
+                    word,
+                    start=round(offset_s + timeline.get_original_time(word.start, index), 2),
+                    end=round(offset_s + timeline.get_original_time(word.end, index), 2),
+                )
+            )
+        return replace(segment, start=words[0].start, end=words[-1].end, words=tuple(words))
+    return replace(
+        segment,
+        start=round(offset_s + timeline.get_original_time(segment.start), 2),
+        end=round(offset_s + timeline.get_original_time(segment.end, is_end=True), 2),
+    )
