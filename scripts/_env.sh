@@ -56,5 +56,6 @@ apt_install_missing() {
 RUNTIME_DEBS=(libportaudio2 libsndfile1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
     libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
     libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core)
-# The virtual screen and sound card the tests use; strace and iproute2 for the network-isolation test.
-TEST_DEBS=(xvfb pulseaudio pulseaudio-utils x11-utils strace iproute2)
+# The virtual screen and sound card the tests use; strace and iproute2 for the network-isolation test;
+# tesseract-ocr reads the screens the frame-policy tests send.
+TEST_DEBS=(xvfb pulseaudio pulseaudio-utils x11-utils strace iproute2 tesseract-ocr)

@@ -105,3 +105,32 @@ def frames_differ(a: np.ndarray, b: np.ndarray, threshold: float = DEFAULT_DIFF_
     if cell_change.ndim == 3:
         cell_change = cell_change.mean(axis=2)
     return bool(cell_change.max() > threshold)
+
+
+def changed_box(
+    a: np.ndarray, b: np.ndarray, threshold: float = DEFAULT_DIFF_THRESHOLD
+) -> tuple[int, int, int, int] | None:
+    """Where ``b`` differs from ``a``: ``(left, top, width, height)`` in their pixels, or ``None``.
+
+    The thumbnail cells that changed by more than ``threshold`` (as in
+    ``frames_differ``) are grouped into touching regions and the bounding box
+    of the largest one is returned, so a typed line is found even while a
+    clock ticks elsewhere. Pictures of different sizes have no common box.
+    """
+    if a.shape != b.shape:
+        return None
+    cell_change = np.abs(thumbnail(a) - thumbnail(b))
+    if cell_change.ndim == 3:
+        cell_change = cell_change.mean(axis=2)
+    mask = (cell_change > threshold).astype(np.uint8)
+    if not mask.any():
+        return None
+    count, _labels, stats, _centres = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    largest = 1 + int(np.argmax(stats[1:count, cv2.CC_STAT_AREA]))
+    left, top, width, height = (int(v) for v in stats[largest, :4])
+    scale_y = a.shape[0] / mask.shape[0]
+    scale_x = a.shape[1] / mask.shape[1]
+    x0, y0 = math.floor(left * scale_x), math.floor(top * scale_y)
+    x1 = min(a.shape[1], math.ceil((left + width) * scale_x))
+    y1 = min(a.shape[0], math.ceil((top + height) * scale_y))
+    return x0, y0, x1 - x0, y1 - y0

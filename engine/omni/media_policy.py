@@ -8,6 +8,12 @@ in the prompt is not sent again. ``prepare`` rewrites the turn's
 same object) keeps exactly what the model saw, and the next turn's prompt
 repeats it token for token.
 
+A captured screen under the frame policy (``engine.media.frame_policy``) is
+replaced by the images it stands for, a small overview and a focus at native
+resolution, which are kept exactly as made; an overview is compared with the
+last overview the prompt shows and a focus with the last focus, so a follow-up
+over an unchanged screen sends neither.
+
 Which history turns keep their media is decided by ``media_start``: the last
 ``window`` user turns always keep theirs, and old media are dropped in blocks
 of ``block`` turns, so the prompt prefix (and the key/value cache built for
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.media.frame_policy import FOCUS, OVERVIEW, image_kind, image_parts
 from engine.media.frames import DEFAULT_MAX_PIXELS, downscale_to_budget, frames_differ
 from engine.omni.turn import AUDIO_RATE, Message, Turn, UserContent, VideoClip
 
@@ -63,19 +70,56 @@ class MediaPolicy:
         audio = content.audio
         if audio is not None:
             audio = np.asarray(audio, dtype=np.float32)[-int(self.max_audio_s * AUDIO_RATE) :]
-        images = [downscale_to_budget(np.asarray(i), self.max_pixels) for i in content.images]
+        images: list[np.ndarray] = []
+        for image in content.images:
+            parts = image_parts(image)
+            if parts:
+                images += parts  # a screen under the frame policy: its overview and focus
+            elif image_kind(image) in (OVERVIEW, FOCUS):
+                images.append(image)  # made to measure by the frame policy; a focus is meant to exceed max_pixels
+            else:
+                images.append(downscale_to_budget(np.asarray(image), self.max_pixels))
         return UserContent(text=content.text, images=images, video=video, audio=audio)
 
     def start(self, history: Sequence[Message]) -> int:
         """``media_start`` with this policy's window and block."""
         return media_start(history, self.window, self.block)
 
+    def visible_images(self, history: Sequence[Message]) -> list[np.ndarray]:
+        """The images that the prompt for a turn after ``history`` still shows, oldest first."""
+        return [
+            image
+            for message in history[self.start(history) :]
+            if message.role == "user" and message.content is not None
+            for image in message.content.images
+        ]
+
     def last_visible_image(self, history: Sequence[Message]) -> np.ndarray | None:
         """The newest image that the prompt for a turn after ``history`` still shows."""
-        for message in reversed(history[self.start(history) :]):
-            if message.role == "user" and message.content is not None and message.content.images:
-                return np.asarray(message.content.images[-1])
-        return None
+        visible = self.visible_images(history)
+        return np.asarray(visible[-1]) if visible else None
+
+    @staticmethod
+    def _counterpart(image: np.ndarray, shown: Sequence[np.ndarray]) -> np.ndarray | None:
+        """What ``image`` would repeat: the last overview for an overview, the last focus for a
+        focus, the last image of any kind for any other picture."""
+        kind = image_kind(image)
+        if kind in (OVERVIEW, FOCUS):
+            return next((i for i in reversed(shown) if image_kind(i) == kind), None)
+        return shown[-1] if shown else None
+
+    def planned(self, turn: Turn) -> tuple[list[np.ndarray], int]:
+        """The images ``prepare`` would send for ``turn`` and how many it would drop; changes nothing."""
+        fitted = self.fit(turn.user)
+        shown = self.visible_images(turn.history)
+        kept: list[np.ndarray] = []
+        for image in fitted.images:
+            previous = self._counterpart(image, shown)
+            if previous is not None and previous.shape == image.shape and not frames_differ(image, previous):
+                continue
+            kept.append(image)
+            shown.append(image)
+        return kept, len(fitted.images) - len(kept)
 
     def prepare(self, turn: Turn) -> int:
         """Fit ``turn.user`` in place and drop frames the model already sees; returns how many were dropped.
@@ -84,13 +128,7 @@ class MediaPolicy:
         the first turn of a conversation (empty history) always carries the screen.
         """
         fitted = self.fit(turn.user)
-        previous = self.last_visible_image(turn.history)
-        kept: list[np.ndarray] = []
-        for image in fitted.images:
-            if previous is not None and previous.shape == image.shape and not frames_differ(image, previous):
-                continue
-            kept.append(image)
-            previous = image
+        kept, dropped = self.planned(Turn(fitted, history=turn.history))
         user = turn.user
         user.images, user.video, user.audio = kept, fitted.video, fitted.audio
-        return len(fitted.images) - len(kept)
+        return dropped
