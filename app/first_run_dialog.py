@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -30,8 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.tasks import run_task
+from app.widgets.fit import grow_to_fit
 from engine.config import Settings
 from engine.errors import DownloadCancelled, ModelNotFound, NexusError
+from engine.model_check import is_local_path
 from engine.models import (
     DEFAULT_PIPER_KEYS,
     DEFAULT_THINKER_KEY,
@@ -147,15 +150,27 @@ class FirstRunDialog(QDialog):
         box = QGroupBox("Speech (optional)")
         column = QVBoxLayout(box)
         voices = self.settings.voices
-        wanted = [_registry_spec(voices.whisper_model, "whisper", DEFAULT_WHISPER_KEY)]
-        for voice, fallback in (
-            (voices.assistant_voice, DEFAULT_PIPER_KEYS[0]),
-            (voices.host_a_voice, DEFAULT_PIPER_KEYS[0]),
-            (voices.host_b_voice, DEFAULT_PIPER_KEYS[-1]),
+        wanted: list[ModelSpec] = []
+        self.local_speech: list[str] = []
+        for kind, title, value, fallback in (
+            ("whisper", "Speech recognition", voices.whisper_model, DEFAULT_WHISPER_KEY),
+            ("piper", "Assistant voice", voices.assistant_voice, DEFAULT_PIPER_KEYS[0]),
+            ("piper", "Podcast host A", voices.host_a_voice, DEFAULT_PIPER_KEYS[0]),
+            ("piper", "Podcast host B", voices.host_b_voice, DEFAULT_PIPER_KEYS[-1]),
         ):
-            spec = _registry_spec(voice, "piper", fallback)
+            if is_local_path(kind, value):  # type: ignore[arg-type]
+                # Chosen on disk in Settings → Voices: nothing to download for it.
+                self.local_speech.append(f"{title}: {value}")
+                continue
+            spec = _registry_spec(value, kind, fallback)
             if spec not in wanted:
                 wanted.append(spec)
+        if self.local_speech:
+            note = QLabel("Already on this computer (Settings → Voices):\n" + "\n".join(self.local_speech),
+                          objectName="localSpeechLabel")
+            note.setWordWrap(True)
+            note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            column.addWidget(note)
         self.speech_boxes: dict[str, QCheckBox] = {}
         for spec in wanted:
             check = QCheckBox(objectName=f"speech:{spec.key}")
@@ -250,20 +265,8 @@ class FirstRunDialog(QDialog):
         self.fit_contents()
 
     def fit_contents(self) -> None:
-        """Grow (or let shrink) the dialog to the height its wrapped texts need at its width.
-
-        Qt does not make a window with word-wrapped labels taller when a label
-        gets more lines, so a long message would squeeze the rest of the dialog.
-        """
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
-        needed = max(needed, layout.totalMinimumSize().height())
-        self.setMinimumHeight(needed)
-        if self.height() < needed:
-            self.resize(self.width(), needed)
+        """Grow (or let shrink) the dialog to the height its wrapped texts need at its width."""
+        grow_to_fit(self)
 
     # ----- local folder -----------------------------------------------------
 

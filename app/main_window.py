@@ -26,6 +26,15 @@ TAB_NAMES = ("live", "podcast", "expert")
 MINIMUM_SIZE = (900, 600)
 
 
+def model_source_changed(old: Settings, new: Settings) -> bool:
+    """Whether ``new`` loads the thinker from elsewhere: another model, local folder, device or server,
+    or another models folder when the downloaded model is used."""
+    if engine_choice_changed(old.model, new.model):
+        return True
+    downloaded = new.model.backend == "local" and new.model.local_path is None
+    return downloaded and old.folders.resolved_models_dir() != new.folders.resolved_models_dir()
+
+
 class MainWindow(QMainWindow):
     """Top-level window; owns the settings object while the app runs."""
 
@@ -100,12 +109,14 @@ class MainWindow(QMainWindow):
         """Adopt settings saved by the dialog."""
         if settings is None:
             return
-        if self.engine_host.engine is not None and engine_choice_changed(self.settings.model, settings.model):
-            self.engine_host.load(settings)  # another model or server: the next answer comes from it
+        in_use = self.engine_host.engine is not None or self.engine_host.loading
+        if in_use and model_source_changed(self.settings, settings):
+            self.engine_host.load(settings)  # another model, folder or server: the next answer comes from it
         self.settings = settings
         self.persist_state = True
         self.live_panel.set_settings(settings)
         self.podcast_panel.set_settings(settings)
+        self.expert_panel.set_settings(settings)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, settings.ui.theme)

@@ -28,7 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model_fields import ModelField
 from app.server_settings import ServerSettingsForm
+from app.widgets.fit import grow_dialog_of
+from app.widgets.labels import muted_label
 from app.tasks import run_task
 from engine import system_info
 from engine.config import Settings, save_settings, settings_from_values
@@ -37,6 +40,9 @@ from engine.models import specs
 from engine.remote.openai_chat import normalize_base_url
 
 SYSTEM_DEFAULT = "System default"
+FOLDERS_NOTE = ("A new models folder applies at once (a loaded model is loaded again from it). Episodes "
+                "come from a new data folder at once; datasets and fine-tune jobs move to it when Nexus "
+                "next starts.")
 
 
 class FolderField(QWidget):
@@ -95,6 +101,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
+        # Each page needs its own height (its check lines wrap): fit the one shown.
+        self.tabs.currentChanged.connect(lambda _index: grow_dialog_of(self))
         run_task(system_info.audio_devices, self._fill_audio_devices)
 
     # pages -----------------------------------------------------------------
@@ -116,8 +124,9 @@ class SettingsDialog(QDialog):
             self.model_combo.setCurrentIndex(index)
         else:
             self.model_combo.setEditText(s.model.model_id)
-        self.local_model = FolderField("Download into the models folder")
-        self.local_model.set_path(s.model.local_path)
+        self.local_model = ModelField("thinker", str(s.model.local_path or ""), self._models_dir,
+                                      "Empty: use the downloaded model")
+        self.local_model.check()
         self.device_combo = QComboBox()
         for value, label in (("auto", "Automatic (CUDA when present)"), ("cuda", "CUDA GPU"), ("cpu", "CPU")):
             self.device_combo.addItem(label, value)
@@ -172,7 +181,8 @@ class SettingsDialog(QDialog):
     def _voices_page(self, s: Settings) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        self.whisper_combo = self._registry_combo("whisper", s.voices.whisper_model)
+        self.whisper_field = ModelField("whisper", s.voices.whisper_model, self._models_dir)
+        self.whisper_combo = self.whisper_field.combo
         self.whisper_device = QComboBox()
         for value, label in (
             ("auto", "Automatic (GPU when cuBLAS 12 is installed)"),
@@ -191,19 +201,24 @@ class SettingsDialog(QDialog):
         ):
             self.whisper_compute.addItem(label, value)
         self.whisper_compute.setCurrentIndex(self.whisper_compute.findData(s.voices.whisper_compute_type))
-        self.assistant_voice = self._registry_combo("piper", s.voices.assistant_voice)
-        self.host_a_voice = self._registry_combo("piper", s.voices.host_a_voice)
-        self.host_b_voice = self._registry_combo("piper", s.voices.host_b_voice)
+        self.assistant_field = ModelField("piper", s.voices.assistant_voice, self._models_dir)
+        self.host_a_field = ModelField("piper", s.voices.host_a_voice, self._models_dir)
+        self.host_b_field = ModelField("piper", s.voices.host_b_voice, self._models_dir)
+        self.assistant_voice = self.assistant_field.combo
+        self.host_a_voice = self.host_a_field.combo
+        self.host_b_voice = self.host_b_field.combo
+        for field in (self.whisper_field, self.assistant_field, self.host_a_field, self.host_b_field):
+            field.check()
         self.speech_rate = QDoubleSpinBox()
         self.speech_rate.setRange(0.5, 2.0)
         self.speech_rate.setSingleStep(0.05)
         self.speech_rate.setValue(s.voices.speech_rate)
-        form.addRow("Speech recognition", self.whisper_combo)
+        form.addRow("Speech recognition", self.whisper_field)
         form.addRow("Recognition runs on", self.whisper_device)
         form.addRow("Recognition precision", self.whisper_compute)
-        form.addRow("Assistant voice", self.assistant_voice)
-        form.addRow("Podcast host A", self.host_a_voice)
-        form.addRow("Podcast host B", self.host_b_voice)
+        form.addRow("Assistant voice", self.assistant_field)
+        form.addRow("Podcast host A", self.host_a_field)
+        form.addRow("Podcast host B", self.host_b_field)
         form.addRow("Speaking rate", self.speech_rate)
         return page
 
@@ -214,8 +229,11 @@ class SettingsDialog(QDialog):
         self.models_dir.set_path(s.folders.models_dir)
         self.data_dir = FolderField(str(s.folders.resolved_data_dir()))
         self.data_dir.set_path(s.folders.data_dir)
+        self.models_dir.edit.editingFinished.connect(self._models_dir_changed)
+        self.folders_note = muted_label(FOLDERS_NOTE)
         form.addRow("Models", self.models_dir)
         form.addRow("Episodes, datasets, jobs", self.data_dir)
+        form.addRow("", self.folders_note)
         return page
 
     def _appearance_page(self, s: Settings) -> QWidget:
@@ -227,18 +245,6 @@ class SettingsDialog(QDialog):
         self.theme_combo.setCurrentIndex(self.theme_combo.findData(s.ui.theme))
         form.addRow("Theme", self.theme_combo)
         return page
-
-    def _registry_combo(self, kind: str, current: str) -> QComboBox:
-        combo = QComboBox()
-        combo.setEditable(True)
-        for spec in specs(kind):  # type: ignore[arg-type]
-            combo.addItem(spec.title, spec.key)
-        index = combo.findData(current)
-        if index >= 0:
-            combo.setCurrentIndex(index)
-        else:
-            combo.setEditText(current)
-        return combo
 
     def _fill_audio_devices(self, report: system_info.AudioReport | None, error: BaseException | None) -> None:
         if error is not None or report is None or report.error:
@@ -266,7 +272,7 @@ class SettingsDialog(QDialog):
             server_url=self.server_form.server_url(),
             server_model=self.server_form.server_model(),
             model_id=self._combo_value(self.model_combo),
-            local_path=self.local_model.path(),
+            local_path=Path(self.local_model.value()).expanduser() if self.local_model.value() else None,
             device=self.device_combo.currentData(),
             max_new_tokens=self.max_tokens.value(),
             temperature=self.temperature.value(),
@@ -274,12 +280,12 @@ class SettingsDialog(QDialog):
         )
         data["audio"].update(input_device=self.input_combo.currentData(), output_device=self.output_combo.currentData())
         data["voices"].update(
-            whisper_model=self._combo_value(self.whisper_combo),
+            whisper_model=self.whisper_field.value(),
             whisper_device=self.whisper_device.currentData(),
             whisper_compute_type=self.whisper_compute.currentData(),
-            assistant_voice=self._combo_value(self.assistant_voice),
-            host_a_voice=self._combo_value(self.host_a_voice),
-            host_b_voice=self._combo_value(self.host_b_voice),
+            assistant_voice=self.assistant_field.value(),
+            host_a_voice=self.host_a_field.value(),
+            host_b_voice=self.host_b_field.value(),
             speech_rate=self.speech_rate.value(),
         )
         data["folders"].update(models_dir=self.models_dir.path(), data_dir=self.data_dir.path())
@@ -299,6 +305,8 @@ class SettingsDialog(QDialog):
                     )
                 normalize_base_url(settings.model.server_url)
                 self.server_form.store_key()
+            else:
+                self._check_model_paths()
             save_settings(settings)
         except ValidationError as exc:
             first = exc.errors()[0]
@@ -313,6 +321,32 @@ class SettingsDialog(QDialog):
         self.result_settings = settings
         super().accept()
 
+    def _models_dir(self) -> Path:
+        """The models folder the Folders page shows (the default when empty)."""
+        chosen = self.models_dir.path() if hasattr(self, "models_dir") else None
+        return chosen or self._original.folders.resolved_models_dir()
+
+    def _models_dir_changed(self) -> None:
+        for field in (self.whisper_field, self.assistant_field, self.host_a_field, self.host_b_field):
+            if not field.is_path():
+                field.check()
+
+    def _check_model_paths(self) -> None:
+        """Refuse a local folder or speech model path that holds no such model (NexusError naming the field)."""
+        for field, title, page in (
+            (self.local_model, "Local folder", 0),
+            (self.whisper_field, "Speech recognition", 2),
+            (self.assistant_field, "Assistant voice", 2),
+            (self.host_a_field, "Podcast host A", 2),
+            (self.host_b_field, "Podcast host B", 2),
+        ):
+            problem = field.problem()
+            if problem is not None:
+                self.tabs.setCurrentIndex(page)
+                field.status.show_result(f"{problem.message} {problem.hint}".strip(), False)
+                raise NexusError(f"{title}: {problem.message}", problem.hint)
+
     def _show_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
+        grow_dialog_of(self)

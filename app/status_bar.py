@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.live.lifetime import while_alive
 from app.tasks import run_task
+from app.widgets.labels import ElidedLabel
 from engine import system_info
 from engine.config import Settings
 
@@ -20,7 +21,7 @@ class NexusStatusBar(QStatusBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_label = QLabel("Model: checking…")
+        self.model_label = ElidedLabel("Model: checking…")
         self.device_label = QLabel("Compute: checking…")
         self.audio_label = QLabel("Audio: checking…")
         for label in (self.model_label, self.device_label, self.audio_label):
@@ -96,13 +97,21 @@ def _server_state(settings: Settings) -> str:
 
 
 def _model_state(model_id: str, local_path: Path | None, models_dir: Path) -> str:
-    """A short description of whether the configured model is on disk."""
+    """A short description of the model that would load: the local folder when one is chosen, else the download."""
     from engine.errors import NexusError
+    from engine.model_check import quick_check
     from engine.models import ModelManager
 
+    if local_path is not None:
+        name = Path(local_path).expanduser().name or str(local_path)
+        try:
+            quick_check("thinker", local_path)
+        except NexusError:
+            return f"{name} (local folder) — holds no usable model (Settings → Model → Local folder)"
+        return f"{name} (local folder) — on disk, not loaded"
     name = model_id.rsplit("/", 1)[-1]
     try:
-        ModelManager(models_dir).resolve(model_id, local_path)
+        ModelManager(models_dir).resolve(model_id)
     except NexusError:
-        return f"{name} — not downloaded (Settings → Model)"
+        return f"{name} — not downloaded (File → Models…)"
     return f"{name} — on disk, not loaded"

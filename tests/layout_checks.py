@@ -100,7 +100,7 @@ def _check_size(widget: QWidget, problems: list[str]) -> None:
         text_width = widget.fontMetrics().horizontalAdvance(widget.placeholderText())
         if text_width > widget.width() - 12:
             problems.append(f"{_name(widget)} is {widget.width()} px wide, its hint needs {text_width + 12}")
-    if isinstance(widget, QComboBox) and widget.currentText():
+    if isinstance(widget, QComboBox) and not widget.isEditable() and widget.currentText():
         text_width = widget.fontMetrics().horizontalAdvance(widget.currentText())
         if text_width > widget.width() - 30:
             problems.append(f"{_name(widget)} is {widget.width()} px wide, its text needs {text_width + 30}")

@@ -140,3 +140,113 @@ def test_the_first_run_dialog_grows_to_show_the_offline_error_whole(qtbot: QtBot
     assert dialog.local_button.height() >= dialog.local_button.sizeHint().height()
     dialog.grab().save(str(shots(f"first-run-offline-{theme}.png")))
     dialog.reject()
+
+
+# ----- 14: Settings ---------------------------------------------------------------------------
+
+
+def _ok(dialog) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+
+def test_settings_refuse_a_folder_without_a_model_and_check_speech_models_on_disk(
+    qtbot: QtBot, tmp_path: Path, tiny_thinker_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from engine import paths
+    from tests.speech_fixtures import piper_voice_onnx, whisper_tiny_dir
+
+    window = open_window(qtbot)
+    dialog = window.open_settings()
+    qtbot.waitExposed(dialog)
+    empty = tmp_path / "no-model"
+    empty.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(empty))
+    dialog.local_model.browse_button.click()
+    qtbot.waitUntil(lambda: dialog.local_model.status.ok is False, timeout=10_000)
+    assert "config.json" in dialog.local_model.status.text()
+    _ok(dialog)
+    assert dialog.isVisible() and not paths.config_file().exists()
+    assert dialog.error_label.text().startswith("Local folder:") and "config.json" in dialog.error_label.text()
+    settle(qtbot)
+    assert layout_problems(dialog) == []
+
+    dialog.local_model.set_value(tiny_thinker_dir)
+    qtbot.waitUntil(lambda: dialog.local_model.status.ok is True, timeout=10_000)
+    assert "Qwen2.5-Omni thinker" in dialog.local_model.status.text()
+
+    # Whisper and Piper models on disk: Browse, then a real load says they work.
+    dialog.tabs.setCurrentIndex(2)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(whisper_tiny_dir()))
+    dialog.whisper_field.browse_button.click()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(piper_voice_onnx()), ""))
+    dialog.assistant_field.browse_button.click()
+    qtbot.waitUntil(lambda: dialog.whisper_field.status.ok is True and dialog.assistant_field.status.ok is True,
+                    timeout=60_000)
+    assert dialog.whisper_field.status.text().startswith("✓ Loads")
+    assert dialog.assistant_field.status.text().startswith("✓ Loads and speaks")
+    dialog.host_b_field.set_value(tmp_path)
+    qtbot.waitUntil(lambda: dialog.host_b_field.status.ok is False, timeout=10_000)
+    settle(qtbot)
+    assert layout_problems(dialog) == []
+    _ok(dialog)
+    assert dialog.isVisible() and dialog.error_label.text().startswith("Podcast host B:")
+
+    dialog.host_b_field.set_value(piper_voice_onnx())
+    _ok(dialog)
+    assert not dialog.isVisible()
+    saved = load_settings()
+    assert saved.model.local_path == tiny_thinker_dir
+    assert Path(saved.voices.whisper_model) == whisper_tiny_dir()
+    assert Path(saved.voices.assistant_voice) == Path(saved.voices.host_b_voice) == piper_voice_onnx()
+
+
+def test_the_status_bar_and_the_fine_tune_form_follow_a_local_folder(qtbot: QtBot, tiny_thinker_dir: Path) -> None:
+    window = open_window(qtbot)
+    window.apply_settings(window.settings.model_copy(
+        update={"model": window.settings.model.model_copy(update={"local_path": tiny_thinker_dir})}))
+    qtbot.waitUntil(lambda: "checking" not in window.status.model_label.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "local folder" in window.status.model_label.text(), timeout=10_000)
+    text = window.status.model_label.text()
+    assert tiny_thinker_dir.name in text and "7B" not in text and "on disk" in text
+    assert window.expert_panel.jobs_page.form.model_edit.text() == str(tiny_thinker_dir)
+
+
+def test_a_new_models_folder_reloads_a_loaded_model_and_the_folders_page_says_what_applies_when(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.omni.scripted import ScriptedEngine
+
+    window = open_window(qtbot)
+    window.engine_host.set_engine(ScriptedEngine(["hello"]), "scripted", "cpu")
+    loads: list[Path] = []
+    monkeypatch.setattr(window.engine_host, "load", lambda s: loads.append(s.folders.resolved_models_dir()))
+    moved = window.settings.model_copy(deep=True)
+    moved.folders.models_dir = tmp_path / "models"
+    window.apply_settings(moved)
+    assert loads == [tmp_path / "models"]
+    dialog = window.open_settings()
+    assert "applies at once" in dialog.folders_note.text() and "next starts" in dialog.folders_note.text()
+    dialog.reject()
+
+
+def test_file_models_offers_no_download_that_a_local_choice_covers(qtbot: QtBot, tiny_thinker_dir: Path) -> None:
+    from app.first_run_dialog import FirstRunDialog
+    from tests.speech_fixtures import piper_voice_onnx, whisper_tiny_dir
+
+    settings = load_settings()
+    settings.model.local_path = tiny_thinker_dir
+    voice = str(piper_voice_onnx())
+    settings.voices = settings.voices.model_copy(update={
+        "whisper_model": str(whisper_tiny_dir()), "assistant_voice": voice, "host_a_voice": voice,
+        "host_b_voice": voice})
+    dialog = FirstRunDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.speech_boxes == {} and dialog.pending_keys() == []
+    assert not dialog.download_button.isEnabled() and dialog.continue_button.isEnabled()
+    assert len(dialog.local_speech) == 4 and str(whisper_tiny_dir()) in dialog.local_speech[0]
+    assert layout_problems(dialog) == []

@@ -23,3 +23,11 @@ class ExpertPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.pages)
+        self.settings = settings
+
+    def set_settings(self, settings: Settings) -> None:
+        """Adopt new settings: a new local model folder becomes the fine-tune form's base model."""
+        old = self.settings.model.local_path
+        self.settings = settings
+        self.jobs_page.settings = settings
+        self.jobs_page.form.replace_default_model(old, settings.model.local_path)

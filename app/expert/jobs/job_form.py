@@ -367,6 +367,12 @@ class JobForm(QWidget):
         signal.emit(spec)
 
     # files ----------------------------------------------------------------------------
+    def replace_default_model(self, old: Path | None, new: Path | None) -> None:
+        """Show ``new`` as the base model when the field still shows the old default (or nothing)."""
+        shown = self.model_edit.text().strip()
+        if not shown or (old is not None and Path(shown) == Path(old)):
+            self.model_edit.setText(str(new) if new else "")
+
     def _browse_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Base model folder", self.model_edit.text())
         if folder:
