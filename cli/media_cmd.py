@@ -1,4 +1,4 @@
-"""``nexus-cli transcribe|vad|speak|devices``: the speech and media layer from the terminal."""
+"""``nexus-cli transcribe|vad|speak|devices|look``: the speech and media layer from the terminal."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from engine.config import Settings, load_settings
 from engine.errors import describe_os_error
 from engine.models import ModelManager
 from engine.speech.errors import AudioFileError
+
+from cli import look_cmd
 
 
 def _manager(settings: Settings) -> ModelManager:
@@ -171,7 +173,7 @@ def _sample_rate(value: str) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``transcribe``, ``vad``, ``speak`` and ``devices`` to the CLI."""
+    """Add ``transcribe``, ``vad``, ``speak``, ``devices`` and ``look`` to the CLI."""
     parser = subparsers.add_parser("transcribe", help="print the text spoken in an audio file")
     parser.add_argument("file", help="audio or video file (WAV, FLAC, MP3, OGG, M4A, WebM …)")
     parser.add_argument("--model", help="Whisper registry key (whisper-small.en) or model folder")
@@ -196,3 +198,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser("devices", help="list microphones, speakers and screens")
     parser.set_defaults(func=devices)
+    look_cmd.register(subparsers)  # ``look``: what the engine sends for a screen
