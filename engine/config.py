@@ -104,6 +104,10 @@ class LiveSettings(BaseModel):
     false_start_resume_ms: int = Field(default=1500, ge=100, le=10000)
     proactive_comments: bool = False
     proactive_after_s: float = Field(default=10.0, ge=0.1, le=600)
+    screen_focus_tokens: int = Field(default=1300, ge=0, le=4096)
+    """Visual tokens of the native-resolution focus sent with a shared screen (0: the whole screen downscaled)."""
+    screen_overview_tokens: int = Field(default=256, ge=16, le=720)
+    """Visual tokens of the small overview of the whole screen sent with the focus."""
 
 
 class FolderSettings(BaseModel):

@@ -13,7 +13,9 @@ from engine.media.capture import CaptureSource
 from engine.media.frame_ring import FrameRing
 from engine.media.microphone import Microphone
 from engine.media.player import Player
-from engine.media.screen import ScreenCapture
+from engine.media.desktop import parse_window_id
+from engine.media.frame_policy import FramePolicy
+from engine.media.screen import ScreenCapture, WindowCapture
 from engine.media.vad import SegmenterConfig, SpeechSegmenter, make_detector
 from engine.live.session import LiveParts
 from engine.omni.base import Engine
@@ -56,25 +58,33 @@ def load_speech_models(
 
 
 def parse_source(source: str) -> tuple[str, int | str]:
-    """``screen:N`` → (screen, N); ``camera:N`` → (camera, N); a path → (camera, path)."""
+    """``screen:N`` → (screen, N); ``window:0xID`` → (window, ID); ``camera:N`` → (camera, N);
+    a path → (camera, path)."""
     kind, _, value = source.partition(":")
     if kind in ("screen", "camera") and value.isdigit():
         return kind, int(value)
+    window_id = parse_window_id(value) if kind == "window" else None
+    if window_id is not None:
+        return kind, window_id
     if kind == "none":
         return "none", 0
     if Path(source).expanduser().is_file():
         return "camera", str(Path(source).expanduser())
     raise NexusError(
         f"'{source}' is not a capture source.",
-        "Use screen:1 for the first monitor, camera:0 for the first camera, or a video file path.",
+        "Use screen:1 for the first monitor, window:0xID for a window, camera:0 for the first camera, "
+        "or a video file path.",
     )
 
 
 def make_capture(source: str, frames: FrameRing, settings: LiveSettings) -> CaptureSource | None:
     """The screen or camera capture named by ``source`` (``none`` for no pictures)."""
     kind, value = parse_source(source)
+    policy = FramePolicy.from_settings(settings)
     if kind == "screen":
-        return ScreenCapture(frames, int(value), fps=settings.fps_idle)
+        return ScreenCapture(frames, int(value), fps=settings.fps_idle, frame_policy=policy)
+    if kind == "window":
+        return WindowCapture(frames, int(value), fps=settings.fps_idle, frame_policy=policy)
     if kind == "camera":
         return CameraCapture(frames, value, fps=settings.fps_idle)
     return None
