@@ -36,12 +36,16 @@ class LookError(NexusError):
 def load_screenshot(path: Path) -> np.ndarray:
     """``path`` as an H × W × 3 uint8 RGB array; ``LookError`` when it is not a readable picture."""
     if not path.is_file():
-        raise LookError(f"{path} does not exist or is not a file.", "Give the path of a PNG or JPEG screenshot.")
+        raise LookError(
+            f"{path} does not exist or is not a file.",
+            "Give the path of a PNG or JPEG screenshot.",
+        )
     try:
         with Image.open(path) as image:
             return np.asarray(image.convert("RGB"))
     except (UnidentifiedImageError, OSError) as exc:
-        raise LookError(f"{path} is not a picture Nexus can read ({exc}).", "Use a PNG or JPEG screenshot.") from exc
+        message = f"{path} is not a picture Nexus can read ({exc})."
+        raise LookError(message, "Use a PNG or JPEG screenshot.") from exc
 
 
 def _numbers(text: str, count: int, what: str) -> tuple[int, ...]:
@@ -59,7 +63,8 @@ def parse_point(text: str) -> tuple[int, int]:
 
 def parse_box(text: str) -> Box:
     """``X,Y,W,H`` in screen pixels."""
-    left, top, width, height = _numbers(text, 4, "a rectangle: write it as X,Y,WIDTH,HEIGHT, e.g. 0,0,1280,800")
+    what = "a rectangle: write it as X,Y,WIDTH,HEIGHT, e.g. 0,0,1280,800"
+    left, top, width, height = _numbers(text, 4, what)
     if width <= 0 or height <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} has no area: WIDTH and HEIGHT must be positive")
     return Box(left, top, width, height)
@@ -121,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
     hints = FocusHints(pointer=args.pointer, window=args.window, change=args.change)
     images, follow_up = sent_images(screenshot, policy, hints)
     if out.exists() and not out.is_dir():
-        raise LookError(f"{out} is a file; look writes a folder of pictures.", f"Give a folder, e.g. -o {out.parent}")
+        raise LookError(
+            f"{out} is a file; look writes a folder of pictures.", f"Give a folder, e.g. -o {out.parent}"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
         _clear_previous(out)
@@ -156,7 +163,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise describe_os_error(exc, out) from exc
     height, width = screenshot.shape[:2]
-    setting = f"focus {policy.focus_tokens} tokens, overview {policy.overview_tokens}" if policy.enabled else "off"
+    setting = "off"
+    if policy.enabled:
+        setting = f"focus {policy.focus_tokens} tokens, overview {policy.overview_tokens}"
     print(f"{path.name}: {width}×{height}, frame policy: {setting}")
     for row, image in zip(rows, images):
         size = f"{row['width']}×{row['height']}"
@@ -169,7 +178,10 @@ def run(args: argparse.Namespace) -> int:
     plural = "s" if len(rows) != 1 else ""
     print(f"  total: {total} visual tokens in {len(rows)} image{plural}, written to {out}")
     if follow_up:
-        print(f"  a follow-up over this unchanged screen sends {len(follow_up)} image(s), {follow_tokens} visual tokens")
+        print(
+            f"  a follow-up over this unchanged screen sends {len(follow_up)} image(s), "
+            f"{follow_tokens} visual tokens"
+        )
     else:
         print("  a follow-up over this unchanged screen sends no image (0 visual tokens)")
     return 0
@@ -190,7 +202,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--window", type=parse_box, help="the active window X,Y,WIDTH,HEIGHT")
     parser.add_argument("--change", type=parse_box, help="where the screen last changed, X,Y,WIDTH,HEIGHT")
     parser.add_argument(
-        "--focus-tokens", type=_tokens(0), help="focus budget instead of the settings' (0: the whole screen downscaled)"
+        "--focus-tokens",
+        type=_tokens(0),
+        help="focus budget instead of the settings' (0: the whole screen downscaled)",
     )
     parser.add_argument("--overview-tokens", type=_tokens(1), help="overview budget instead of the settings'")
     parser.set_defaults(func=run)

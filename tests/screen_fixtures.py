@@ -209,7 +209,6 @@ def ocr(image: np.ndarray | Path) -> str:
         else:
             path = Path(folder) / "image.png"
             Image.fromarray(np.ascontiguousarray(image)).save(path)
-        result = subprocess.run(
-            ["tesseract", str(path), "-", "--psm", "6"], capture_output=True, text=True, timeout=300, check=True
-        )
+        command = ["tesseract", str(path), "-", "--psm", "6"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
     return normalize(result.stdout)

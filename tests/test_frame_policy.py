@@ -101,7 +101,8 @@ def test_a_small_pointer_move_keeps_the_focus_still_and_a_large_one_moves_it() -
     first = policy.choose_focus(2560, 1440, FocusHints(pointer=(1200, 700)))
     near = policy.choose_focus(2560, 1440, FocusHints(pointer=(1260, 730)), previous=first)
     assert near == first
-    still = policy.choose_focus(2560, 1440, FocusHints(pointer=(1260, 730), pointer_moved=False), previous=first)
+    resting = FocusHints(pointer=(1260, 730), pointer_moved=False)
+    still = policy.choose_focus(2560, 1440, resting, previous=first)
     assert still == first, "nothing new: the focus stays"
     far = policy.choose_focus(2560, 1440, FocusHints(pointer=(2400, 1300)), previous=first)
     assert far != first and far.contains(2400, 1300)
@@ -208,7 +209,8 @@ def test_look_sends_a_legible_code_screen_within_1600_tokens(
     printed = capsys.readouterr().out
     manifest = json.loads((out / "look.json").read_text())
     assert [i["kind"] for i in manifest["images"]] == [OVERVIEW, FOCUS]
-    assert manifest["visual_tokens"] <= 1600 and f"total: {manifest['visual_tokens']} visual tokens" in printed
+    assert manifest["visual_tokens"] <= 1600
+    assert f"total: {manifest['visual_tokens']} visual tokens" in printed
     assert manifest["follow_up_visual_tokens"] == 0 and "sends no image" in printed
     focus = manifest["images"][1]
     written = np.asarray(Image.open(out / focus["file"]))
@@ -285,7 +287,9 @@ def _wait(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 
 @needs_display
 @pytest.mark.devices
-def test_the_screen_capture_focus_follows_the_pointer_without_new_frames(warp: Callable[[int, int], None]) -> None:
+def test_the_screen_capture_focus_follows_the_pointer_without_new_frames(
+    warp: Callable[[int, int], None],
+) -> None:
     warp(1500, 900)
     ring = FrameRing(8, 60.0)
     capture = ScreenCapture(ring, 1, fps=10.0, frame_policy=FramePolicy())

@@ -22,7 +22,7 @@ from typing import Any
 from engine.errors import DisplayError
 from engine.media.frame_policy import Box
 
-NOT_AVAILABLE_HINT = "Share a monitor instead; window sharing needs an X11 desktop (Linux with X11 or XWayland)."
+NOT_AVAILABLE_HINT = "Share a monitor instead; sharing a window needs an X11 desktop (X11 or XWayland)."
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,10 @@ class Desktop:
             session = "a Wayland session without X11" if os.environ.get("WAYLAND_DISPLAY") else "no desktop"
             raise _not_available(f"DISPLAY is not set ({session})")
         try:
-            from Xlib import X, display as xdisplay
-            from Xlib.error import ConnectionClosedError, DisplayError as XDisplayError, XError
+            from Xlib import X
+            from Xlib import display as xdisplay
+            from Xlib.error import ConnectionClosedError, XError
+            from Xlib.error import DisplayError as XDisplayError
         except ImportError as exc:
             raise _not_available(f"python-xlib is not installed ({exc})") from exc
         self._X = X
@@ -77,7 +79,9 @@ class Desktop:
         self._root = self._display.screen().root
         self._atoms = {
             atom: self._display.intern_atom(atom)
-            for atom in ("_NET_CLIENT_LIST_STACKING", "_NET_CLIENT_LIST", "_NET_ACTIVE_WINDOW", "_NET_WM_NAME")
+            for atom in (
+                "_NET_CLIENT_LIST_STACKING", "_NET_CLIENT_LIST", "_NET_ACTIVE_WINDOW", "_NET_WM_NAME"
+            )
         }
 
     def close(self) -> None:
@@ -102,7 +106,7 @@ class Desktop:
         return [w for w in found if w is not None]
 
     def window(self, window_id: int) -> WindowInfo | None:
-        """The window ``window_id`` now (its rectangle moves with it), or ``None`` when it is gone or hidden."""
+        """The window ``window_id`` where it is now, or ``None`` when it is gone or hidden."""
         with self._lock:
             return self._info(self._display.create_resource_object("window", window_id), need_title=False)
 

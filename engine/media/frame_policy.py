@@ -249,7 +249,8 @@ class FramePolicy:
         screen = Box(0, 0, width, height)
         window = hints.window.intersect(screen) if hints.window is not None else None
         pointer = hints.pointer if hints.pointer is not None and screen.contains(*hints.pointer) else None
-        if pointer is not None and hints.pointer_moved and window is not None and not window.contains(*pointer):
+        pointing = pointer is not None and hints.pointer_moved
+        if pointing and window is not None and pointer is not None and not window.contains(*pointer):
             window = None  # the user points outside the active window: the focus follows the pointer
         region = window or screen
         if self.fits_whole(region.width, region.height):
@@ -261,8 +262,10 @@ class FramePolicy:
         change = hints.change.intersect(region) if hints.change is not None else None
         if change is not None and (change.width > crop_w or change.height > crop_h):
             change = None  # a change larger than the crop (a new window, a scroll) says nothing about where
-        kept = previous if previous is not None and (previous.width, previous.height) == (crop_w, crop_h) else None
-        if kept is not None and kept.intersect(region) != kept:
+        kept = previous
+        if kept is not None and (
+            (kept.width, kept.height) != (crop_w, crop_h) or kept.intersect(region) != kept
+        ):
             kept = None
         anchor: tuple[float, float] | None = None
         if pointer is not None and hints.pointer_moved and region.contains(*pointer):
@@ -275,7 +278,8 @@ class FramePolicy:
             anchor = pointer if pointer is not None and region.contains(*pointer) else region.center
         if kept is not None:
             margin_x, margin_y = int(kept.width * self.hold), int(kept.height * self.hold)
-            inner = Box(kept.left + margin_x, kept.top + margin_y, kept.width - 2 * margin_x, kept.height - 2 * margin_y)
+            inner_w, inner_h = kept.width - 2 * margin_x, kept.height - 2 * margin_y
+            inner = Box(kept.left + margin_x, kept.top + margin_y, inner_w, inner_h)
             if inner.contains(*anchor):
                 return kept
         return self._place(anchor, crop_w, crop_h, region)
@@ -292,7 +296,9 @@ class FramePolicy:
         return Box(left, top, width, height)
 
     # pictures -------------------------------------------------------------------------------
-    def parts(self, image: np.ndarray, focus: Box, small: np.ndarray | None = None) -> tuple[ScreenImage, ...]:
+    def parts(
+        self, image: np.ndarray, focus: Box, small: np.ndarray | None = None
+    ) -> tuple[ScreenImage, ...]:
         """The images to send for ``image`` with the focus at ``focus``: (overview, focus), or the
         whole picture alone when it fits the focus budget.
 

@@ -1,4 +1,4 @@
-"""Screen capture with mss: a whole monitor, a rectangle or one window, at a low frame rate, into a ``FrameRing``.
+"""Screen capture with mss: a monitor, a rectangle or one window, at a low frame rate, into a ``FrameRing``.
 
 With a ``FramePolicy`` (the Live session's default), each frame pushed into
 the ring is the usual downscaled screen carrying the images the model gets

@@ -76,7 +76,7 @@ class MediaPolicy:
             if parts:
                 images += parts  # a screen under the frame policy: its overview and focus
             elif image_kind(image) in (OVERVIEW, FOCUS):
-                images.append(image)  # made to measure by the frame policy; a focus is meant to exceed max_pixels
+                images.append(image)  # made to measure by the frame policy (a focus may exceed max_pixels)
             else:
                 images.append(downscale_to_budget(np.asarray(image), self.max_pixels))
         return UserContent(text=content.text, images=images, video=video, audio=audio)
