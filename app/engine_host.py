@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.tasks import run_task
 from engine.config import ModelSettings, Settings
+from engine.error_advice import advice
 from engine.errors import NexusError
 from engine.omni.base import Engine
 
@@ -104,10 +105,8 @@ def describe_problem(error: BaseException) -> LoadProblem:
         return LoadProblem(
             "There is not enough memory to load the model.", "Close other programs or choose a smaller model."
         )
-    return LoadProblem(
-        f"The model could not be loaded: {error}",
-        "See the log file for details (Help → About shows where it is).",
-    )
+    message, hint = advice(error)
+    return LoadProblem(f"The model could not be loaded. {message}", hint)
 
 
 def model_state_text(state: str, action: str) -> str:

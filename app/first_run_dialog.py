@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from app.tasks import run_task
 from app.widgets.fit import grow_to_fit
 from engine.config import Settings
+from engine.error_advice import advice
 from engine.errors import DownloadCancelled, ModelNotFound, NexusError
 from engine.model_check import is_local_path
 from engine.models import (
@@ -251,10 +252,8 @@ class FirstRunDialog(QDialog):
         return f"{spec.title} — {'installed' if installed else f'about {format_bytes(spec.approx_bytes)}'}"
 
     def _show_error(self, error: BaseException) -> None:
-        if isinstance(error, NexusError):
-            text = f"{error.message}\n{error.hint}".strip()
-        else:
-            text = f"Unexpected error: {error}\nThe log file has the details."
+        message, hint = advice(error)
+        text = f"{message}\n{hint}".strip()
         self.error_label.setText(text)
         self.error_label.show()
         self.fit_contents()

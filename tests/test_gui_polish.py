@@ -250,3 +250,58 @@ def test_file_models_offers_no_download_that_a_local_choice_covers(qtbot: QtBot,
     assert not dialog.download_button.isEnabled() and dialog.continue_button.isEnabled()
     assert len(dialog.local_speech) == 4 and str(whisper_tiny_dir()) in dialog.local_speech[0]
     assert layout_problems(dialog) == []
+
+
+# ----- 15: messages ---------------------------------------------------------------------------
+
+
+def test_an_unexpected_error_gets_a_sentence_and_the_log_files_path(qtbot: QtBot, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.podcast.sources_list as sources_module
+    from app.live.indicators import Banner
+    from app.podcast.sources_list import SourcesList
+    from engine import paths
+
+    log_file = str(paths.log_dir() / "nexus.log")
+
+    def broken(target: str) -> object:
+        raise ValueError("embedded null character")
+
+    monkeypatch.setattr(sources_module, "load_source", broken)
+    sources = SourcesList()
+    qtbot.addWidget(sources)
+    sources.add([tmp_path / "paper.pdf"])
+    qtbot.waitUntil(lambda: not sources.reading, timeout=10_000)
+    entry = sources.entries()[0]
+    assert entry.error.startswith("paper.pdf could not be read. A file name, address or text contains a null")
+    assert entry.hint.startswith("Remove it") and "see the log file" not in entry.hint.lower()
+
+    banner = Banner()
+    qtbot.addWidget(banner)
+    banner.show_error(KeyError("thinker.model.layers.0"))
+    assert banner.message_label.text().startswith("Something unexpected went wrong (KeyError")
+    assert log_file in banner.hint_label.text()
+    banner.show_error(PermissionError(13, "Permission denied", "/data/episodes"))
+    assert banner.message_label.text() == "Permission denied for /data/episodes."
+    assert "permissions" in banner.hint_label.text()
+
+
+def test_eval_every_says_it_does_nothing_without_a_validation_split(qtbot: QtBot, tmp_path: Path) -> None:
+    from app.expert.jobs.job_form import JobForm
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "dataset.json").write_text("{}")
+    mixed = tmp_path / "mixed"
+    for split in ("train", "val"):
+        (mixed / split).mkdir(parents=True)
+        (mixed / split / "dataset.json").write_text("{}")
+    form = JobForm(None, tmp_path)
+    qtbot.addWidget(form)
+    assert form.eval_spin.isEnabled() and form.eval_note() == ""
+    form.set_datasets([str(plain)])
+    note = form.eval_note()
+    assert note.startswith("No eval loss will be computed") and "Mix" in note
+    assert not form.eval_spin.isEnabled() and form.eval_spin.toolTip() == note
+    form.set_datasets([str(plain), str(mixed)])
+    assert form.eval_note() == "" and form.eval_spin.isEnabled()

@@ -109,13 +109,18 @@ def stop(qtbot: QtBot, panel: LivePanel) -> None:
 
 
 @needs_display
-def test_sources_are_listed_and_the_screen_is_previewed_before_start(qtbot: QtBot) -> None:
+def test_sources_are_listed_and_the_screen_is_previewed_before_start(qtbot: QtBot,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.live.sources as sources
+    from engine.camera_list import Camera, CameraList
+
+    monkeypatch.setattr(sources, "list_cameras", lambda: CameraList((Camera(0, "Integrated Webcam"),), exact=True))
     panel = make_panel(qtbot)
     combo = panel.source_combo
-    qtbot.waitUntil(lambda: not combo.listing, timeout=10_000)
+    qtbot.waitUntil(lambda: not combo.listing and combo.findData("camera:0") >= 0, timeout=10_000)
     titles = [combo.itemText(i) for i in range(combo.count())]
     assert re.fullmatch(r"Screen 1 \(\d+×\d+\)", titles[0]), titles
-    assert titles[-2:] == ["Camera 0", "Video file…"]
+    assert titles[-2:] == ["Camera: Integrated Webcam", "Video file…"]
     assert combo.source == "screen:1"
     qtbot.waitUntil(lambda: panel.preview.image is not None, timeout=10_000)
     assert "nothing is shared" in panel.preview.note
@@ -124,6 +129,37 @@ def test_sources_are_listed_and_the_screen_is_previewed_before_start(qtbot: QtBo
     combo.setCurrentIndex(combo.findData("camera:0"))
     combo.activated.emit(combo.currentIndex())
     assert panel.preview.image is None and "camera turns on" in panel.preview.note.lower()
+
+
+@needs_display
+def test_no_camera_is_offered_where_there_is_none(qtbot: QtBot, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.live.sources as sources
+    from engine.camera_list import list_cameras
+
+    # A sysfs with a camera's picture node and its metadata node, and a machine with no video4linux at all.
+    node = tmp_path / "sys" / "video0"
+    node.mkdir(parents=True)
+    (node / "name").write_text("Integrated Webcam\n")
+    (node / "index").write_text("0\n")
+    meta = tmp_path / "sys" / "video1"
+    meta.mkdir()
+    (meta / "name").write_text("Integrated Webcam\n")
+    (meta / "index").write_text("1\n")
+    found = list_cameras(tmp_path / "sys")
+    assert [(c.index, c.name) for c in found.cameras] == [(0, "Integrated Webcam")] and found.exact
+    assert list_cameras(tmp_path / "missing").cameras == ()
+
+    monkeypatch.setattr(sources, "list_cameras", lambda: list_cameras(tmp_path / "missing"))
+    settings = fresh_settings()
+    settings.live.source = "camera:0"
+    panel = make_panel(qtbot, settings)
+    combo = panel.source_combo
+    qtbot.waitUntil(lambda: not combo.listing, timeout=10_000)
+    qtbot.wait(200)
+    titles = [combo.itemText(i) for i in range(combo.count())]
+    assert not any("Camera" in title for title in titles), titles
+    assert combo.source.startswith("screen:"), "a camera that is not there is not chosen"
 
 
 @needs_display
@@ -233,6 +269,26 @@ def test_a_missing_video_file_is_reported_inline(qtbot: QtBot, tmp_path: Path) -
     qtbot.waitUntil(panel.banner.isVisible, timeout=20_000)
     assert "not a capture source" in panel.banner.message_label.text()
     assert panel.runner.phase == "idle" and panel.start_button.text() == "Start"
+
+
+@needs_display
+def test_a_start_that_fails_keeps_the_last_conversation(qtbot: QtBot) -> None:
+    panel = make_panel(qtbot)
+    engine = ScriptedEngine([ANSWER])
+    start_text_session(qtbot, panel, engine)
+    ask(qtbot, panel, "What is on my screen?")
+    qtbot.waitUntil(lambda: len(lines(panel)) == 2 and lines(panel)[1].final, timeout=20_000)
+    stop(qtbot, panel)
+    last = panel.session
+    panel.start_session(lambda: text_parts(engine, "screen:9"))  # fails when the capture starts
+    qtbot.waitUntil(panel.banner.isVisible, timeout=20_000)
+    assert panel.runner.phase == "idle"
+    assert [line.text for line in lines(panel)] == ["What is on my screen?", ANSWER], "the conversation stays"
+    assert panel.session is last
+    # A start that works begins a new conversation.
+    start_text_session(qtbot, panel, engine)
+    assert lines(panel) == []
+    stop(qtbot, panel)
 
 
 @needs_display

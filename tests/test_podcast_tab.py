@@ -196,8 +196,10 @@ def test_generate_reports_each_stage_and_adds_the_episode_to_the_library(qtbot: 
     assert any(text.startswith("Recording the hosts: turn") for text in texts)
     assert panel.form.stage_label.text().startswith("Ready: “") and panel.form.generate_button.isVisible()
     assert chapters, "the first chapter is announced before the episode is finished"
-    # The library is listed again once the episode is finished (an earlier listing showed it being written).
-    qtbot.waitUntil(lambda: getattr(panel.library.summary(chapters[0]), "status", "") == "ready", timeout=10_000)
+    # The library is listed again once the episode is finished (earlier listings showed it being written;
+    # the library follows the folder, so one may catch the script done before the last audio).
+    qtbot.waitUntil(lambda: getattr(panel.library.summary(chapters[0]), "status", "") == "ready"
+                    and panel.library.summary(chapters[0]).duration_s > 30, timeout=10_000)
     summary = panel.library.summary(chapters[0])
     assert summary is not None and summary.duration_s > 30
     item = panel.library.tree.topLevelItem(0)
@@ -510,3 +512,36 @@ def test_screenshot_with_an_episode_and_a_turn_highlighted(shots: Callable[[str]
         assert tinted != base, "the turn being heard is tinted"
     finally:
         apply_theme(app, "system")
+
+
+def test_an_episode_made_elsewhere_appears_and_a_failed_one_says_why_it_cannot_play(
+    qtbot: QtBot, nexus_dirs: dict[str, Path]
+) -> None:
+    from dataclasses import asdict
+
+    from app.podcast.panel import episodes_dir
+
+    panel = make_panel(qtbot)
+    store = EpisodeStore(episodes_dir(panel.settings))
+    qtbot.wait(300)  # the first listing (of a library folder that does not exist yet)
+    # Another process (nexus-cli podcast make) writes episodes into the library: no refresh is asked for.
+    failed = store.create("Failed before writing", asdict(EpisodeSpec()))
+    failed.status, failed.writer = "failed", None
+    store.save(failed)
+    qtbot.waitUntil(lambda: failed.id in panel.library.episode_ids(), timeout=10_000)
+    item = panel.library.tree.topLevelItem(0)
+    assert item.text(3) == "Failed" and "nothing to play" in item.toolTip(3)
+    panel.library.select(failed.id)
+    assert not panel.library.play_button.isEnabled()
+    assert "nothing to play" in panel.library.play_button.toolTip()
+    panel.library.tree.itemDoubleClicked.emit(item, 0)
+    assert panel.playback.phase == "idle" and "nothing to play" in panel.library.note_label.text()
+    qtbot.waitUntil(lambda: panel.shown is not None and panel.shown.id == failed.id, timeout=10_000)
+    assert "failed before any turn" in panel.player.meta_label.text()
+    assert not panel.player.player_bar.play_button.isEnabled()
+    assert not panel.player.join_bar.join_button.isEnabled()
+
+    made = make_episode(data_dir(nexus_dirs), EpisodeSpec(format="brief", length="short"))
+    qtbot.waitUntil(lambda: made.id in panel.library.episode_ids(), timeout=10_000)
+    panel.library.select(made.id)
+    assert panel.library.play_button.isEnabled()

@@ -7,7 +7,7 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
 
-from engine.errors import NexusError
+from engine.error_advice import advice
 from engine.live.states import LiveState
 
 STATE_TEXT = {
@@ -95,10 +95,8 @@ class CaptureIndicator(QLabel):
 
 
 def problem_text(error: BaseException) -> tuple[str, str]:
-    """The message and hint to show for ``error``."""
-    if isinstance(error, NexusError):
-        return error.message, error.hint
-    return str(error) or type(error).__name__, "See the log file for details."
+    """The message and hint to show for ``error`` (an unexpected one names the log file with its path)."""
+    return advice(error)
 
 
 class Banner(QFrame):

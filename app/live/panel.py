@@ -38,8 +38,10 @@ from app.live.indicators import Banner, CaptureIndicator, LevelMeter, StatePill,
 from app.live.lifetime import while_alive
 from app.live.session_runner import SessionRunner
 from app.live.sessions_dialog import SessionsDialog
-from app.live.sources import PreviewView, SourceCombo, grab_still, image_from_array, source_kind
+from app.live.model_view import ModelView
+from app.live.sources import PreviewView, grab_still, image_from_array, source_kind
 from app.live.transcript_view import TranscriptView
+from app.live.window_sources import ShareCombo
 from app.tasks import run_task
 from app.widgets.card_list import mix
 from app.widgets.labels import section_label
@@ -110,6 +112,7 @@ class LivePanel(QWidget):
         self._preview_token = 0
         self._ptt_held = False
         self._filtering_keys = False
+        self._transcript_stale = False
         self._build()
         self._connect()
         self._load_choices(settings.live)
@@ -141,8 +144,8 @@ class LivePanel(QWidget):
         outer.addLayout(body, 1)
 
     def _build_share(self) -> QVBoxLayout:
-        self.source_combo = SourceCombo(self.settings.live.source)
-        self.source_combo.setToolTip("What Nexus sees: a monitor, a camera or a video file.")
+        self.source_combo = ShareCombo(self.settings.live.source)
+        self.source_combo.setToolTip("What Nexus sees: a monitor, a window, a camera or a video file.")
         self.preview = PreviewView()
         # 16:10 at the column's width when there is room; smaller in a short window.
         self.preview.setMinimumHeight(PREVIEW_MIN_HEIGHT)
@@ -178,6 +181,8 @@ class LivePanel(QWidget):
         part.addWidget(self.capture_indicator)
         part.addLayout(buttons)
         part.addWidget(self.model_label)
+        self.model_view = ModelView()
+        part.addWidget(self.model_view)
         return part
 
     def _build_talk(self) -> QVBoxLayout:
@@ -385,6 +390,7 @@ class LivePanel(QWidget):
         """Stop a running session at once, waiting for its devices to close (call when the window closes)."""
         self._start_when_ready = False
         self._remove_key_filter()
+        self.model_view.detach()
         self.runner.shutdown()
 
     # session lifecycle --------------------------------------------------------------
@@ -426,9 +432,12 @@ class LivePanel(QWidget):
             self._sync_controls()
 
     def _attach(self, bridge: LiveBridge) -> None:
-        self.transcript_view.clear()
+        # The last conversation stays until the new session has started (or says something):
+        # a start that fails must not wipe it.
+        self._transcript_stale = True
         self._capture_state = "stopped"
         self._mic_state = "stopped"
+        self.model_view.attach(bridge.session)
         bridge.state_changed.connect(self._on_state)
         bridge.transcript_updated.connect(self._on_transcript)
         bridge.level_changed.connect(self._on_level)
@@ -437,7 +446,13 @@ class LivePanel(QWidget):
         bridge.capture_state_changed.connect(self._on_capture_state)
         bridge.microphone_state_changed.connect(self._on_microphone_state)
 
+    def _clear_stale_transcript(self) -> None:
+        if self._transcript_stale:
+            self._transcript_stale = False
+            self.transcript_view.clear()
+
     def _session_started(self, session: LiveSession) -> None:
+        self._clear_stale_transcript()
         parts = session.parts
         if parts.capture is not None:
             self._capture_state = parts.capture.state
@@ -463,6 +478,7 @@ class LivePanel(QWidget):
 
     def _session_failed(self, error: BaseException) -> None:
         log.error("live session failed: %s", error)
+        self._transcript_stale = False  # the session never started: what is shown is still the last one
         self.banner.show_error(error)
         if self.runner.phase == "idle":
             self._capture_state = "stopped"
@@ -476,6 +492,7 @@ class LivePanel(QWidget):
             self.state_label.show_state(change.new)
 
     def _on_transcript(self, entry: TranscriptEntry) -> None:
+        self._clear_stale_transcript()
         self.transcript_view.add_or_update(entry)
 
     def _on_level(self, level: float) -> None:

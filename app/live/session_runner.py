@@ -81,6 +81,7 @@ class SessionRunner(QObject):
         self.bridge: LiveBridge | None = None
         self._stop_requested = False
         self._closing = threading.Event()
+        self._previous: LiveSession | None = None
 
     @property
     def running(self) -> bool:
@@ -131,6 +132,7 @@ class SessionRunner(QObject):
             return
         if self.bridge is not None:
             self.bridge.deleteLater()
+        self._previous = self.session
         self.session = session
         self.bridge = LiveBridge(session, parent=self)
         self.bridge_ready.emit(self.bridge)
@@ -146,9 +148,12 @@ class SessionRunner(QObject):
         if error is not None:
             if self.bridge is not None:
                 self.bridge.detach()
+            # The session that never started has nothing to read: the last one stays the session shown.
+            self.session = self._previous
             self.phase = "idle"
             self.failed.emit(error)
             return
+        self._previous = None
         self.phase = "running"
         self.started.emit(self.session)
         if self._stop_requested:

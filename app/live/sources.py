@@ -8,6 +8,7 @@ Start yet.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -18,11 +19,14 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QSizePolicy, QWidget
 
 from app.live.lifetime import while_alive
 from app.tasks import run_task
+from engine.camera_list import CameraList, list_cameras
 from engine.config import LiveSettings
 from engine.live.factory import make_capture
 from engine.media.frame_ring import FrameRing
 from engine.media.screen import list_monitors
 from engine.system_info import Screen
+
+log = logging.getLogger(__name__)
 
 VIDEO_FILE = "video-file"
 VIDEO_FILTER = "Videos (*.mp4 *.mkv *.webm *.mov *.avi *.m4v);;All files (*)"
@@ -31,10 +35,10 @@ PREVIEW_MAX = QSize(640, 400)
 
 
 def source_kind(source: str) -> str:
-    """``screen``, ``camera`` or ``video`` for a source string (``screen`` when it cannot be parsed)."""
+    """``screen``, ``window``, ``camera`` or ``video`` for a source string."""
     kind, _, value = source.partition(":")
-    if kind == "screen":
-        return "screen"
+    if kind in ("screen", "window"):
+        return kind
     if kind == "camera" and value.isdigit():
         return "camera"
     return "video"
@@ -76,7 +80,7 @@ def grab_still(source: str, timeout_s: float = 5.0) -> QImage:
 
 
 class SourceCombo(QComboBox):
-    """Screens (listed in the background), the first camera, and a video file chosen in a dialog."""
+    """Screens and cameras (listed in the background), and a video file chosen in a dialog."""
 
     source_changed = Signal(str)
     """The ``screen:N`` / ``camera:N`` / file path now selected."""
@@ -88,13 +92,15 @@ class SourceCombo(QComboBox):
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(12)
         self.addItem("Screen 1", "screen:1")
-        self.addItem("Camera 0", "camera:0")
         self.addItem("Video file…", VIDEO_FILE)
         self._current = "screen:1"
+        self._wanted = source
         self.set_source(source)
         self.listing = True
         self.activated.connect(self._on_activated)
         run_task(list_monitors, while_alive(self, self._show_screens))
+        # Cameras are listed without opening them (that would switch their light on).
+        run_task(list_cameras, while_alive(self, self._show_cameras))
 
     @property
     def source(self) -> str:
@@ -102,7 +108,11 @@ class SourceCombo(QComboBox):
         return self._current
 
     def set_source(self, source: str) -> None:
-        """Select ``source``, adding a video file or a not yet listed screen as an item."""
+        """Select ``source``, adding a video file or a not yet listed screen as an item.
+
+        A camera that is not listed (yet) is selected once the cameras are known, if it is there.
+        """
+        self._wanted = source
         index = self.findData(source)
         if index < 0 and source_kind(source) == "video":
             if not Path(source).expanduser().is_file():
@@ -113,6 +123,24 @@ class SourceCombo(QComboBox):
         if index >= 0:
             self.setCurrentIndex(index)
             self._select(source)
+
+    def _show_cameras(self, found: CameraList | None, error: BaseException | None) -> None:
+        if error is not None or found is None:
+            log.warning("cameras could not be listed: %s", error)
+            return
+        row = self.findData(VIDEO_FILE)
+        for camera in found.cameras:
+            source = f"camera:{camera.index}"
+            if self.findData(source) >= 0:
+                continue
+            title = camera.name if found.exact else f"{camera.name} (if there is one)"
+            self.insertItem(row, f"Camera: {title}" if found.exact else title, source)
+            row += 1
+        if source_kind(self._wanted) == "camera":
+            index = self.findData(self._wanted)
+            if index >= 0:
+                self.setCurrentIndex(index)
+                self._select(self._wanted)
 
     def _select(self, source: str) -> None:
         if source != self._current:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,14 +26,15 @@ from PySide6.QtWidgets import (
 
 from app.live.indicators import problem_text
 from app.live.lifetime import while_alive
-from app.podcast.common import muted_label
+from app.podcast.common import ERROR_COLOR, muted_label
 from app.tasks import run_task
 from engine.podcast.episode import EpisodeStore, EpisodeSummary, load_episode
 from engine.podcast.export import ExportResult, export_episode
 
 COLUMNS = ("Title", "Date", "Length", "Status")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-STATUS_TEXT = {"ready": "Ready", "writing": "Writing", "failed": "Stopped"}
+STATUS_TEXT = {"ready": "Ready", "writing": "Writing", "failed": "Failed"}
+WATCH_DELAY_MS = 400
 EMPTY_NOTE = "No episodes yet: add sources and press Generate."
 
 
@@ -41,6 +43,19 @@ def _length(summary: EpisodeSummary) -> str:
         return "—"
     minutes, seconds = divmod(int(round(summary.duration_s)), 60)
     return f"{minutes}:{seconds:02d}"
+
+
+def failed_note(summary: EpisodeSummary) -> str:
+    """What a failed episode holds and what to do with it."""
+    if summary.turns == 0:
+        return "Generation failed before any turn was written: there is nothing to play. Delete it, or make it again."
+    return (f"Generation failed after {summary.turns} turns: what was written is kept and plays, but the episode "
+            "stops there. Make it again to get the whole episode.")
+
+
+def playable(summary: EpisodeSummary | None) -> bool:
+    """Whether the episode has anything to play (a failed one may have no turn at all)."""
+    return summary is not None and summary.turns > 0
 
 
 def ask_to_delete(parent: QWidget, title: str) -> bool:
@@ -120,6 +135,14 @@ class LibraryView(QWidget):
         self.export_button.clicked.connect(self.choose_export)
         self.tree.itemDoubleClicked.connect(lambda _item, _column: self._play())
         self.tree.itemSelectionChanged.connect(self._selection_changed)
+        # Episodes made elsewhere (nexus-cli podcast make) or changed on disk appear without a restart.
+        self.watcher = QFileSystemWatcher(self)
+        self._watch_timer = QTimer(self)
+        self._watch_timer.setSingleShot(True)
+        self._watch_timer.setInterval(WATCH_DELAY_MS)
+        self._watch_timer.timeout.connect(self.refresh)
+        self.watcher.directoryChanged.connect(lambda _path: self._watch_timer.start())
+        self.watcher.fileChanged.connect(lambda _path: self._watch_timer.start())
         self._sync_buttons()
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
@@ -212,6 +235,7 @@ class LibraryView(QWidget):
             self.note_label.setText(f"The library could not be read: {problem_text(error or OSError())[0]}")
             return
         self._summaries = {summary.id: summary for summary in summaries}
+        self._watch([summary.folder for summary in summaries])
         self.tree.blockSignals(True)
         self.tree.clear()
         for summary in summaries:
@@ -219,6 +243,9 @@ class LibraryView(QWidget):
                                     STATUS_TEXT.get(summary.status, summary.status.capitalize())])
             item.setData(0, ID_ROLE, summary.id)
             item.setToolTip(0, f"{summary.title}\n{summary.created} · {summary.turns} turns\n{summary.folder}")
+            if summary.status == "failed":
+                item.setToolTip(3, failed_note(summary))
+                item.setForeground(3, QBrush(QColor(ERROR_COLOR)))
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
         self.tree.blockSignals(False)
@@ -229,6 +256,21 @@ class LibraryView(QWidget):
         elif self.note_label.text() == EMPTY_NOTE:
             self.note_label.setText("")
         self._sync_buttons()
+
+    def _watch(self, folders: list[Path]) -> None:
+        """Watch the library folder (new and removed episodes) and each episode's folder (rewritten files).
+
+        Before the first episode the library folder may not exist: its nearest existing parent is watched.
+        """
+        root = self.store.root
+        wanted = [str(root)] if root.is_dir() else [str(next((p for p in root.parents if p.is_dir()), root))]
+        wanted += [str(folder) for folder in folders if folder.is_dir()]
+        stale = [path for path in self.watcher.directories() if path not in wanted]
+        if stale:
+            self.watcher.removePaths(stale)
+        fresh = [path for path in wanted if path not in self.watcher.directories()]
+        if fresh:
+            self.watcher.addPaths(fresh)
 
     def _deleted(self, episode_id: str, error: BaseException | None) -> None:
         self._busy.discard(episode_id)
@@ -252,8 +294,10 @@ class LibraryView(QWidget):
     def _play(self) -> None:
         episode_id = self.current_id()
         summary = self._summaries.get(episode_id)
-        if summary is not None:
+        if summary is not None and playable(summary):
             self.play_requested.emit(episode_id, summary.folder)
+        elif summary is not None:
+            self.note_label.setText(failed_note(summary))
 
     def _selection_changed(self) -> None:
         episode_id = self.current_id()
@@ -265,7 +309,10 @@ class LibraryView(QWidget):
         episode_id = self.current_id()
         chosen = episode_id in self._summaries
         free = chosen and episode_id not in self._busy and episode_id != self._generating
-        self.play_button.setEnabled(chosen)
+        summary = self._summaries.get(episode_id)
+        self.play_button.setEnabled(playable(summary))
+        self.play_button.setToolTip(failed_note(summary) if summary is not None and not playable(summary)
+                                    else "Play the episode (double-click does the same).")
         self.delete_button.setEnabled(free and episode_id != self._playing)
         self.export_button.setEnabled(free)
         if episode_id == self._generating:

@@ -95,7 +95,9 @@ class PlayerPane(QWidget):
         if snap.duration_s > 0:
             parts.append(clock(snap.duration_s))
         parts.append(f"{snap.turn_count} turns")
-        status = {"writing": "being written…", "failed": "stopped before the end"}.get(snap.status, "")
+        status = {"writing": "being written…", "failed": "failed: only what was written plays"}.get(snap.status, "")
+        if snap.status == "failed" and snap.turn_count == 0:
+            status = "failed before any turn was written"
         if snap.id == self.generating_id:
             status = "being made…"
         parts.append(status)

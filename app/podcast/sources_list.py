@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.live.lifetime import while_alive
 from app.podcast.common import ERROR_COLOR
 from app.tasks import run_task
+from engine.error_advice import advice
 from engine.errors import NexusError
 from engine.podcast.document import Source
 from engine.podcast.sources import load_source
@@ -192,8 +193,8 @@ class SourcesList(QWidget):
             if isinstance(error, NexusError):
                 entry.error, entry.hint = error.message, error.hint
             else:
-                entry.error = f"{_name(entry.target)} could not be read: {error}"
-                entry.hint = "See the log file for details."
+                message, entry.hint = advice(error or RuntimeError("nothing was read"))
+                entry.error = f"{_name(entry.target)} could not be read. {message}"
         else:
             entry.source = source
         self._show(entry)

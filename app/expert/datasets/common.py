@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.widgets.labels import muted_label, section_label  # noqa: F401 - used by the tab's widgets
 from engine.config import Settings
+from engine.error_advice import advice
 from engine.errors import NexusError
 
 W = TypeVar("W", bound=QWidget)
@@ -61,13 +62,16 @@ def new_dataset_folder(root: Path, name: str) -> Path:
 
 
 def error_text(error: BaseException) -> str:
-    """A sentence for ``error``: its message (and hint), never an empty string."""
+    """A sentence for ``error``: its message and next step, never an empty string."""
     if isinstance(error, NexusError):
         return f"{error.message} {error.hint}".strip()
     text = str(error).strip()
     if isinstance(error, KeyError) and text.startswith("'"):
-        text = text.strip("'")
-    return text or type(error).__name__
+        return text.strip("'") or type(error).__name__
+    if isinstance(error, ValueError) and text and "null" not in text:
+        return text  # the forms' own checks raise ValueError with a full sentence
+    # Anything else (a file-system fault, an unexpected error): a sentence and the next step.
+    return " ".join(part for part in advice(error) if part)
 
 
 

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.dataset_splits import eval_note
 from training.jobs.spec import JobSpec, SpecError, load_spec, save_spec
 
 METHODS = (("LoRA SFT", "lora_sft"), ("DPO", "dpo"))
@@ -219,6 +220,10 @@ class JobForm(QWidget):
         footer.addLayout(files)
         footer.addLayout(actions)
         footer.addWidget(self.problems_label)
+        datasets = self.dataset_list.model()
+        for signal in (datasets.rowsInserted, datasets.rowsRemoved, datasets.modelReset):
+            signal.connect(self._show_eval_state)
+        self._show_eval_state()
 
     @staticmethod
     def _group(title: str, rows: list[list[tuple[str, QWidget | QLayout]]]) -> tuple[QGroupBox, list[QLabel]]:
@@ -330,6 +335,7 @@ class JobForm(QWidget):
         self.seed_spin.setValue(spec.seed)
         _select(self.device_combo, spec.device)
         self.gpus_spin.setValue(spec.gpus)
+        self._show_eval_state()
         self.show_problems([])
 
     # messages -------------------------------------------------------------------------
@@ -357,6 +363,16 @@ class JobForm(QWidget):
         """Disable Validate and Queue while a check or submission runs."""
         self.validate_button.setEnabled(not busy)
         self.queue_button.setEnabled(not busy)
+
+    def eval_note(self) -> str:
+        """Why "Eval every" would do nothing for the chosen datasets (empty when it evaluates)."""
+        split = self._extra.get("eval_split", JobSpec.model_fields["eval_split"].default)
+        return eval_note(self.datasets(), split, self.eval_spin.value())
+
+    def _show_eval_state(self) -> None:
+        note = self.eval_note()
+        self.eval_spin.setEnabled(not note)
+        self.eval_spin.setToolTip(note or "Compute the eval loss on the datasets' validation split every N steps.")
 
     def _emit(self, signal: Any) -> None:
         try:

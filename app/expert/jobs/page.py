@@ -39,6 +39,7 @@ from app.expert.jobs.queue_bridge import QueueBridge
 from app.live.lifetime import while_alive
 from app.tasks import run_task
 from engine.config import Settings
+from engine.error_advice import advice
 from engine.errors import NexusError
 from training.jobs.preflight import preflight
 from training.jobs.queue import JobQueue
@@ -54,8 +55,8 @@ FINISH_TITLES = {
 
 
 def describe_error(error: BaseException) -> str:
-    """A sentence for an error from a background action."""
-    return str(error) if isinstance(error, NexusError) else f"{type(error).__name__}: {error}"
+    """A sentence and the next step for an error from a background action."""
+    return " ".join(part for part in advice(error) if part)
 
 
 def _stop_queue(queue: JobQueue, bridge: QueueBridge) -> None:
@@ -207,7 +208,8 @@ class JobsPage(QWidget):
         elif problems:
             self.form.show_problems(problems)
         else:
-            self.form.show_note("No problems found: ready to queue.")
+            note = self.form.eval_note()
+            self.form.show_note(f"No problems found: ready to queue. {note}".strip(), ok=not note)
 
     def _submit(self, spec: JobSpec) -> None:
         self.form.set_busy(True)
@@ -220,7 +222,8 @@ class JobsPage(QWidget):
         if error is not None or folder is None:
             self.form.show_problems([describe_error(error or RuntimeError("nothing was queued"))])
             return
-        self.form.show_note(f"Queued as {folder.name}.")
+        note = self.form.eval_note()
+        self.form.show_note(f"Queued as {folder.name}. {note}".strip(), ok=not note)
         self.reload()
         self.jobs.select(folder)
 
