@@ -17,9 +17,10 @@ from engine.errors import NexusError, describe_os_error
 from engine.logging_setup import setup_logging
 from engine.privacy import make_private
 
-from cli import data_cmd, doctor_cmd, engine_cmd, live_cmd, media_cmd, models_cmd, podcast_cmd, screenshot_cmd, train_cmd
+from cli import data_cmd, doctor_cmd, engine_cmd, live_cmd, media_cmd, models_cmd, podcast_cmd, screenshot_cmd, train_cmd, turns_cmd
 
-COMMAND_MODULES = (doctor_cmd, models_cmd, engine_cmd, media_cmd, live_cmd, podcast_cmd, data_cmd, train_cmd, screenshot_cmd)
+COMMAND_MODULES = (doctor_cmd, models_cmd, engine_cmd, media_cmd, live_cmd, turns_cmd, podcast_cmd, data_cmd, train_cmd,
+                   screenshot_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

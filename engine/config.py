@@ -99,8 +99,18 @@ class LiveSettings(BaseModel):
     fps_speaking: float = Field(default=2.0, gt=0, le=10)
     clip_seconds: float = Field(default=4.0, ge=0, le=30)
     clip_fps: float = Field(default=0.5, gt=0, le=4)
-    end_of_turn_ms: int = Field(default=500, ge=100, le=3000)
-    confirm_interrupt_ms: int = Field(default=400, ge=50, le=3000)
+    end_of_turn_ms: int = Field(default=200, ge=100, le=3000)
+    """The voice-activity pause that asks whether the turn is over (the turn policy answers)."""
+    smart_turn: bool = True
+    """Use the acoustic end-of-turn model; without it a turn ends after ``end_of_turn_fallback_ms``."""
+    end_of_turn_fallback_ms: int = Field(default=600, ge=100, le=3000)
+    turn_complete_at: float = Field(default=0.5, ge=0.0, le=1.0)
+    turn_unsure_at: float = Field(default=0.15, ge=0.0, le=1.0)
+    turn_unsure_wait_ms: int = Field(default=800, ge=0, le=5000)
+    turn_max_wait_ms: int = Field(default=2500, ge=200, le=10000)
+    continue_window_ms: int = Field(default=1500, ge=0, le=10000)
+    confirm_interrupt_ms: int = Field(default=1000, ge=50, le=5000)
+    """Speech over the answer this long interrupts it whatever it says; shorter speech needs more than a backchannel."""
     false_start_resume_ms: int = Field(default=1500, ge=100, le=10000)
     proactive_comments: bool = False
     proactive_after_s: float = Field(default=10.0, ge=0.1, le=600)

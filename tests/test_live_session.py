@@ -161,6 +161,54 @@ def test_stop_while_speaking_keeps_the_recorded_turn_and_what_was_heard(live, tm
     assert session.history[-1].text == heard
 
 
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(16_000 * seconds), np.float32)
+
+
+def test_a_sentence_with_a_long_pause_is_one_turn(live) -> None:  # type: ignore[no-untyped-def]
+    engine = ScriptedEngine([SHORT_ANSWER])
+    session = live(engine)
+    spoken = np.concatenate([synthesize_16k("I was looking at the code on my screen and"), silence(1.0),
+                             synthesize_16k("I wonder why the build keeps failing.")])
+    say_into_mic(padded(spoken))
+    wait_for(lambda: len(session.history) >= 2 and session.state == LiveState.LISTENING, 60, "the answer")
+    assert len(engine.turns) == 1, [t.user.audio.size / 16_000 for t in engine.turns]
+    assert engine.turns[0].user.audio.size >= spoken.size - 16_000 // 4, "the turn holds both halves"
+    user = session.transcript[0]
+    wait_for(lambda: user.final, 20, "the transcript")
+    assert "code" in user.text.lower() and "build" in user.text.lower(), user.text
+
+
+def test_going_on_right_after_a_turn_ended_continues_that_turn(live) -> None:  # type: ignore[no-untyped-def]
+    engine = ScriptedEngine([SHORT_ANSWER], token_s=0.05, first_token_s=0.3)
+    session = live(engine)
+    first, rest = synthesize_16k("Open the settings window."), synthesize_16k("and make the voice a bit calmer.")
+    say_into_mic(padded(np.concatenate([first, silence(0.7), rest])))
+    wait_for(lambda: len(session.history) >= 2 and session.state == LiveState.LISTENING, 60, "the answer")
+    assert [m.role for m in session.history] == ["user", "assistant"], session.history
+    assert session.history[1].text == SHORT_ANSWER and not session.history[1].interrupted
+    assert engine.turns[-1].user.audio.size >= first.size + rest.size, "one audio clip for the whole turn"
+    user = session.transcript[0]
+    wait_for(lambda: user.final, 20, "the transcript")
+    assert "settings" in user.text.lower() and "voice" in user.text.lower(), user.text
+    shown = [entry for entry in session.transcript if not entry.dropped]
+    assert [e.role for e in shown] == ["user", "assistant"], "a cut answer is not shown"
+
+
+def test_yeah_over_the_answer_does_not_cancel_it(live) -> None:  # type: ignore[no-untyped-def]
+    engine = ScriptedEngine([SHORT_ANSWER + " " + SHORT_ANSWER], token_s=0.01)
+    session = live(engine)
+    events = Recorder(session)
+    say_into_mic(padded(synthesize_16k(QUESTION)))
+    wait_for(lambda: session.state == LiveState.SPEAKING, 30, "the answer to start")
+    time.sleep(1.0)
+    say_into_mic(padded(synthesize_16k("Yeah."), lead_s=0.0))
+    wait_for(lambda: len(session.history) >= 2 and session.state == LiveState.LISTENING, 60, "the answer to end")
+    assert events.kinds() == ["paused", "resumed"], str(events)
+    assert not session.history[1].interrupted and session.history[1].text == SHORT_ANSWER + " " + SHORT_ANSWER
+    assert len(engine.turns) == 1
+
+
 def test_a_short_noise_burst_resumes_the_answer_without_losing_it(live) -> None:  # type: ignore[no-untyped-def]
     engine = ScriptedEngine([SHORT_ANSWER + " " + SHORT_ANSWER], token_s=0.01)
     session = live(engine, vad_engine="webrtc")

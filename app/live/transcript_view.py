@@ -90,7 +90,10 @@ class TranscriptModel(QAbstractListModel):
         return None if row is None else self._lines[row]
 
     def upsert(self, entry: TranscriptEntry) -> int:
-        """Add ``entry`` or refresh its line; returns its row."""
+        """Add ``entry`` or refresh its line; returns its row (-1 when a dropped answer's line was removed)."""
+        if entry.dropped:
+            self._remove(entry.id)
+            return -1
         line = TranscriptLine.from_entry(entry)
         row = self._rows.get(entry.id)
         if row is None:
@@ -104,6 +107,15 @@ class TranscriptModel(QAbstractListModel):
             index = self.index(row)
             self.dataChanged.emit(index, index)
         return row
+
+    def _remove(self, entry_id: int) -> None:
+        row = self._rows.get(entry_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._lines[row]
+        self._rows = {line.id: index for index, line in enumerate(self._lines)}
+        self.endRemoveRows()
 
     def clear(self) -> None:
         """Remove every line."""
@@ -261,6 +273,15 @@ class TranscriptView(CardListView):
     def add_or_update(self, entry: TranscriptEntry) -> None:
         """Show ``entry`` (a new line, or the line with its id updated in place)."""
         self.transcript.upsert(entry)
+
+    def _remove(self, entry_id: int) -> None:
+        row = self._rows.get(entry_id)
+        if row is None:
+            return
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._lines[row]
+        self._rows = {line.id: index for index, line in enumerate(self._lines)}
+        self.endRemoveRows()
 
     def clear(self) -> None:
         """Remove every line."""

@@ -18,6 +18,7 @@ from engine.media.frame_policy import FramePolicy
 from engine.media.screen import ScreenCapture, WindowCapture
 from engine.media.vad import SegmenterConfig, SpeechSegmenter, make_detector
 from engine.live.session import LiveParts
+from engine.live.smart_turn import SmartTurn
 from engine.omni.base import Engine
 from engine.omni.turn import AUDIO_RATE
 from engine.speech.asr import WhisperTranscriber
@@ -126,6 +127,7 @@ def build_live_parts(
         )
         reference = (lambda: player.callback_reference) if player is not None else None
         listener = Listener(segmenter, lambda _event: None, echo=settings.echo, reference=reference)
+    turn_model = SmartTurn() if listener is not None and settings.smart_turn else None
     return LiveParts(
         engine=engine,
         frames=frames,
@@ -135,4 +137,5 @@ def build_live_parts(
         microphone=microphone,
         capture=capture,
         listener=listener,
+        turn_model=turn_model,
     )

@@ -8,19 +8,27 @@ tick), so the state machine needs no locks::
                                          ↑   speech starts │
                                          └── interrupted ←─┘
 
+The end of a turn is decided by ``engine.live.turn_policy`` from several
+signals: a short pause in the voice activity asks, the end-of-turn model
+(``SmartTurn``), the words so far and the length of the silence answer. A user
+who goes on talking within ``continue_window_ms`` of a turn's end, over the
+first words of the answer, continues that turn: the fragment and the rest
+become one user message with one audio clip, and the cut answer is dropped.
+
 Barge-in (after LiveKit's false-interruption handling): when speech starts
 while the assistant thinks or speaks, playback pauses at once (tentative).
-If the speech lasts ``confirm_interrupt_ms`` or Whisper finds words in it, the
+If the speech lasts ``confirm_interrupt_ms`` or Whisper finds more than a
+backchannel in it ("yeah", "okay", "mm-hm" are not interruptions), the
 interruption is confirmed: generation is cancelled, queued audio dropped, and
-history keeps only the words that were played. A cough or click ends before
-that, and playback resumes where it paused, with nothing of the answer lost.
+history keeps only the words that were played; the speech becomes the start
+of the user's next turn. A cough, a click or a backchannel resumes playback
+where it paused, with nothing of the answer lost.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -34,8 +42,10 @@ from psygnal import Signal
 from engine.config import LiveSettings
 from engine.live.listener import Listener
 from engine.live.recorder import SessionRecorder
-from engine.live.states import LiveState, StateChange
+from engine.live.smart_turn import SmartTurn
+from engine.live.states import LiveState, StateChange, check_transition
 from engine.live.transcript import SpokenChunk, TranscriptEntry, heard_text
+from engine.live.turn_policy import PauseSignals, Verdict, classify_interruption, decide, policy_from_settings, words
 from engine.media.capture import CaptureSource
 from engine.media.frame_ring import FrameRing
 from engine.media.microphone import Microphone
@@ -54,7 +64,6 @@ PROACTIVE_PROMPT = (
     "The screen changed while I was quiet. If something on it is worth a brief, helpful remark, "
     "make it in one sentence; otherwise say nothing important."
 )
-_WORD = re.compile(r"[A-Za-z0-9]")
 
 
 @dataclass
@@ -69,6 +78,8 @@ class LiveParts:
     microphone: Microphone | None = None
     capture: CaptureSource | None = None
     listener: Listener | None = None
+    turn_model: SmartTurn | None = None
+    """The acoustic end-of-turn model; without it a turn ends after ``end_of_turn_ms`` of silence."""
 
 
 @dataclass
@@ -88,12 +99,50 @@ class _Answer:
 
 
 @dataclass
+class _PendingTurn:
+    """A user utterance whose end is not decided yet; it may span several pauses."""
+
+    start_sample: int | None = None
+    """Stream sample where its audio begins (the pre-roll of its first speech)."""
+    end_sample: int = 0
+    paused_at: float | None = None
+    """When the current pause began (``None`` while the user speaks)."""
+    probability: float | None = None
+    transcript: str | None = None
+    transcribing: bool = False
+    check: int = 0
+    """Bumped at every pause and resumption, so a late answer about an earlier pause is ignored."""
+    audio: np.ndarray | None = None
+    """The utterance's audio when no listener ring holds it (events carry it)."""
+    entry: TranscriptEntry | None = None
+    """The user's transcript line, when this continues a turn that already has one."""
+
+
+@dataclass
+class _LastTurn:
+    """The last voice turn, which the user may still continue."""
+
+    turn_id: int
+    start_sample: int
+    ended_at: float
+    message: Message
+    entry: TranscriptEntry
+    audio: np.ndarray
+
+
+@dataclass
 class _Interruption:
     """A tentative barge-in, waiting to be confirmed or dismissed."""
 
     since: float
     resume_state: LiveState
     speech_ended: bool = False
+    speech_ms: float = 0.0
+    """Speech heard over the answer in finished stretches (the one in progress is added when it ends)."""
+    checking: int = 0
+    """Word checks (Whisper) not answered yet; the answer does not resume on a timeout meanwhile."""
+    start_sample: int | None = None
+    """Where the first stretch of this speech begins: a confirmed interruption's turn starts there."""
 
 
 class LiveSession:
@@ -136,6 +185,11 @@ class LiveSession:
         self._asr_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-asr")
         self._answer: _Answer | None = None
         self._interruption: _Interruption | None = None
+        self._pending: _PendingTurn | None = None
+        self._last_turn: _LastTurn | None = None
+        self._user_speaking = False  # between a speech start and its end, by the voice-activity detector
+        self._turn_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-turn")
+        self.policy = policy_from_settings(self.settings)
         self._speech_started_at: float | None = None
         self._ptt_start: int | None = None
         self._next_id = 0
@@ -196,6 +250,7 @@ class LiveSession:
             parts.capture.stop()
         if parts.player is not None:
             parts.player.close()
+        self._turn_pool.shutdown(wait=True)
         self._asr_pool.shutdown(wait=True)  # the user's last words are transcribed before they are recorded
         if answer is not None:
             self._end_cut_answer(answer)
@@ -251,6 +306,7 @@ class LiveSession:
 
     def _handle(self, kind: str, payload: Any) -> None:
         if kind == "speech":
+            log.debug("speech event %s in state %s", type(payload).__name__, self.state.value)
             if isinstance(payload, SpeechStart):
                 self._on_speech_start(payload)
             elif isinstance(payload, SpeechEnd):
@@ -258,46 +314,183 @@ class LiveSession:
         elif kind == "text":
             if self._answer is not None:
                 self._confirm_interruption("typed text")
+            self._pending = None
             self._begin_turn(text=payload, audio=None)
         elif kind == "ptt":
             self._on_push_to_talk(bool(payload))
         elif kind == "asr_check":
             self._on_interruption_words(*payload)
+        elif kind == "turn_check":
+            self._on_turn_probability(*payload)
+        elif kind == "turn_text":
+            self._on_turn_text(*payload)
         elif kind == "tick":
             self._on_tick()
 
     def _on_speech_start(self, event: SpeechStart) -> None:
+        self._user_speaking = True
         self._last_activity = self.clock()
         self._speech_started_at = self.clock() - event.delay_s
         capture = self.parts.capture
         if capture is not None:
             capture.set_fps(self.settings.fps_speaking)
+        pending = self._pending
+        if pending is not None:  # the user goes on after a pause: the same turn
+            pending.paused_at = None
+            pending.check += 1
+            pending.probability = pending.transcript = None
+            pending.transcribing = False
+            return
+        if self._interruption is not None:  # more speech over the paused answer
+            self._interruption.speech_ended = False
+            return
         if self.state in (LiveState.THINKING, LiveState.SPEAKING) and self._answer is not None:
+            if self._continue_last_turn():
+                return
             if self.parts.player is not None:
                 self.parts.player.pause()
             self._interruption = _Interruption(self.clock(), self.state)
             self.interruption.emit("paused", self.clock() - self._speech_started_at)
             self._set_state(LiveState.INTERRUPTED, "speech started")
         elif self.state in (LiveState.LISTENING, LiveState.IDLE):
+            self._pending = _PendingTurn()
             self._set_state(LiveState.USER_SPEAKING, "speech started")
 
     def _on_speech_end(self, event: SpeechEnd) -> None:
+        self._user_speaking = False
         capture = self.parts.capture
         if capture is not None:
             capture.set_fps(self.settings.fps_idle)
-        if self._interruption is not None:
-            self._interruption.speech_ended = True
-            duration_ms = (event.end_s - event.start_s) * 1000
-            if duration_ms >= self.settings.confirm_interrupt_ms:
+        interruption = self._interruption
+        if interruption is not None:
+            interruption.speech_ended = True
+            interruption.speech_ms += (event.end_s - event.start_s) * 1000
+            if interruption.start_sample is None:
+                interruption.start_sample = event.audio_start_sample
+            if classify_interruption(interruption.speech_ms, None, self.policy).verdict == Verdict.END:
                 self._confirm_interruption("long speech")
-                self._begin_turn(text="", audio=event.audio)
+                self._pause_pending(event, _PendingTurn(start_sample=interruption.start_sample))
             elif self.parts.asr is not None:
+                interruption.checking += 1
                 self._asr_pool.submit(self._check_words, event)
             else:
                 self._dismiss_interruption("short sound")
             return
-        if self.state == LiveState.USER_SPEAKING:
-            self._begin_turn(text="", audio=event.audio)
+        if self._pending is not None:
+            self._pause_pending(event, self._pending)
+
+    # end of turn ---------------------------------------------------------------
+    def _pause_pending(self, event: SpeechEnd, pending: _PendingTurn) -> None:
+        """The user paused: ask the end-of-turn model (and, if unsure, the transcript) about the words so far."""
+        self._pending = pending
+        if pending.start_sample is None:
+            pending.start_sample = event.audio_start_sample
+        pending.end_sample = event.end_sample
+        pending.audio = event.audio if pending.audio is None else np.concatenate([pending.audio, event.audio])
+        pending.check += 1
+        pending.probability = pending.transcript = None
+        pending.transcribing = False
+        if self.state != LiveState.USER_SPEAKING:
+            self._set_state(LiveState.USER_SPEAKING, "speech paused")
+        if self._user_speaking:  # (a confirmed interruption) the user has gone on talking: not a pause yet
+            pending.paused_at = None
+            return
+        pending.paused_at = self.clock()
+        if self.parts.turn_model is not None:
+            self._turn_pool.submit(self._measure_turn, pending.check, self._pending_audio(pending))
+
+    def _pending_audio(self, pending: _PendingTurn) -> np.ndarray:
+        """The whole utterance so far: from the listener's ring of cleaned audio when it holds it."""
+        listener = self.parts.listener
+        if listener is None or pending.start_sample is None:
+            return pending.audio if pending.audio is not None else np.zeros(0, np.float32)
+        ring = listener.cleaned
+        post_roll = int(listener.segmenter.config.post_roll_ms * ring.sample_rate / 1000)
+        end = min(pending.end_sample + post_roll, ring.total_written)
+        start = max(pending.start_sample, end - ring.capacity)
+        return ring.read_range(start, end)
+
+    def _measure_turn(self, check: int, audio: np.ndarray) -> None:
+        assert self.parts.turn_model is not None
+        try:
+            probability = self.parts.turn_model.probability(audio)
+        except Exception as exc:  # without the model the silence decides
+            log.warning("end-of-turn model failed: %s", exc)
+            probability = None
+        self._queue.put(("turn_check", (check, probability, audio)))
+
+    def _on_turn_probability(self, check: int, probability: float | None, audio: np.ndarray) -> None:
+        pending = self._pending
+        if pending is None or pending.check != check:
+            return
+        pending.probability = probability
+        unsure = probability is None or probability < self.policy.complete_at
+        if unsure and self.parts.asr is not None:
+            pending.transcribing = True
+            self._asr_pool.submit(self._transcribe_pending, check, audio)
+
+    def _transcribe_pending(self, check: int, audio: np.ndarray) -> None:
+        assert self.parts.asr is not None
+        try:
+            text = self.parts.asr.transcribe(audio).text.strip()
+        except Exception as exc:  # the model's answer and the silence still decide
+            log.warning("transcribing the words so far failed: %s", exc)
+            text = None
+        self._queue.put(("turn_text", (check, text)))
+
+    def _on_turn_text(self, check: int, text: str | None) -> None:
+        pending = self._pending
+        if pending is not None and pending.check == check:
+            pending.transcript, pending.transcribing = text, False
+
+    def _decide_turn(self) -> None:
+        pending = self._pending
+        if pending is None or pending.paused_at is None:
+            return
+        silence_ms = (self.clock() - pending.paused_at) * 1000
+        probability = pending.probability
+        if self.parts.turn_model is None and silence_ms >= self.settings.end_of_turn_fallback_ms:
+            probability = 1.0  # no model: a long enough silence ends the turn, as plain VAD does
+        signals = PauseSignals(silence_ms, probability, pending.transcript, pending.transcribing)
+        decision = decide(signals, self.policy)
+        if decision.verdict == Verdict.END:
+            self._end_pending(decision.reason)
+
+    def _end_pending(self, reason: str) -> None:
+        pending = self._pending
+        assert pending is not None
+        self._pending = None
+        audio = self._pending_audio(pending)
+        if audio.size < AUDIO_RATE // 10:
+            self._set_state(LiveState.LISTENING, "too short to be a turn")
+            return
+        log.info("turn ended: %s", reason)
+        self._begin_turn(text="", audio=audio, transcript=pending.transcript, entry=pending.entry,
+                         start_sample=pending.start_sample)
+
+    def _continue_last_turn(self) -> bool:
+        """Speech right after a turn ended, over at most the answer's first words: the same turn goes on."""
+        last, answer = self._last_turn, self._answer
+        if last is None or answer is None or answer.turn_id != last.turn_id:
+            return False
+        if (self.clock() - last.ended_at) * 1000 > self.policy.continue_window_ms:
+            return False
+        self._update_heard(answer)
+        if len(words(answer.entry.heard_text)) > 3:
+            return False  # the user heard a real part of the answer: this is an interruption
+        answer.cancel.cancel()
+        if self.parts.player is not None:
+            self.parts.player.stop()
+        answer.entry.dropped = True
+        answer.entry.final = True
+        self.transcript_updated.emit(answer.entry)
+        self._answer = None
+        if self.history and self.history[-1] is last.message:
+            self.history.pop()
+        self._last_turn = None
+        self._pending = _PendingTurn(start_sample=last.start_sample, audio=last.audio, entry=last.entry)
+        self._set_state(LiveState.USER_SPEAKING, "the user went on")
+        return True
 
     def _check_words(self, event: SpeechEnd) -> None:
         assert self.parts.asr is not None
@@ -309,13 +502,16 @@ class LiveSession:
         self._queue.put(("asr_check", (event, text)))
 
     def _on_interruption_words(self, event: SpeechEnd, text: str) -> None:
-        if self._interruption is None:
+        interruption = self._interruption
+        if interruption is None:
             return
-        if _WORD.search(text):
-            self._confirm_interruption(f"words: {text!r}")
-            self._begin_turn(text="", audio=event.audio, transcript=text)
-        else:
-            self._dismiss_interruption("no words")
+        interruption.checking -= 1
+        decision = classify_interruption(interruption.speech_ms, text, self.policy)
+        if decision.verdict == Verdict.END:
+            self._confirm_interruption(decision.reason)
+            self._pause_pending(event, _PendingTurn(start_sample=interruption.start_sample))
+        elif interruption.speech_ended and not interruption.checking:
+            self._dismiss_interruption(decision.reason)
 
     def _on_push_to_talk(self, pressed: bool) -> None:
         listener = self.parts.listener
@@ -324,6 +520,7 @@ class LiveSession:
         if pressed:
             if self._answer is not None:
                 self._confirm_interruption("push-to-talk")
+            self._pending = None
             self._ptt_start = listener.cleaned.total_written
             listener.gate.set_push_to_talk(True)
             self._set_state(LiveState.USER_SPEAKING, "push-to-talk")
@@ -352,11 +549,15 @@ class LiveSession:
 
     def _on_tick(self) -> None:
         self._maybe_comment()
+        self._decide_turn()
         interruption = self._interruption
         if interruption is not None:
-            if not interruption.speech_ended and self._speech_so_far_ms() >= self.settings.confirm_interrupt_ms:
+            speech_ms = interruption.speech_ms + (0.0 if interruption.speech_ended else self._speech_so_far_ms())
+            if not interruption.speech_ended and speech_ms >= self.settings.confirm_interrupt_ms:
                 self._confirm_interruption("speech goes on")
-            elif (self.clock() - interruption.since) * 1000 > self.settings.false_start_resume_ms:
+                self._pending = _PendingTurn()
+            elif (interruption.speech_ended and not interruption.checking
+                  and (self.clock() - interruption.since) * 1000 > self.settings.false_start_resume_ms):
                 self._dismiss_interruption("timed out")
         answer = self._answer
         if answer is None or self._interruption is not None:
@@ -423,7 +624,13 @@ class LiveSession:
         return entry
 
     def _begin_turn(
-        self, text: str, audio: np.ndarray | None, transcript: str | None = None, proactive: bool = False
+        self,
+        text: str,
+        audio: np.ndarray | None,
+        transcript: str | None = None,
+        proactive: bool = False,
+        entry: TranscriptEntry | None = None,
+        start_sample: int | None = None,
     ) -> None:
         self._turn_id += 1
         turn_id = self._turn_id
@@ -433,7 +640,12 @@ class LiveSession:
         images, video = self._visual_context()
         content = UserContent(text=text, images=images, video=video, audio=audio)
         shown = "(screen changed)" if proactive else text or transcript or "…"
-        user_entry = self._new_entry("user", shown)
+        if entry is not None:  # a continued turn keeps its line, now for the whole utterance
+            user_entry = entry
+            user_entry.text, user_entry.final = shown, False
+            self.transcript_updated.emit(user_entry)
+        else:
+            user_entry = self._new_entry("user", shown)
         user_entry.meta["proactive"] = proactive
         user_message = Message("user", shown if proactive else text or transcript or "", content)
         turn = Turn(content, history=list(self.history))
@@ -453,6 +665,8 @@ class LiveSession:
             if audio is not None:
                 user_entry.meta["audio"] = self.recorder.save_utterance(turn_id, audio)
         self._answer = answer
+        if audio is not None and start_sample is not None:
+            self._last_turn = _LastTurn(turn_id, start_sample, self.clock(), user_message, user_entry, audio)
         self._set_state(LiveState.THINKING, "user turn ended")
         self.turn_started.emit(turn)
         thread = threading.Thread(target=self._generate, args=(answer, turn), name="nexus-live-generate", daemon=True)
@@ -592,6 +806,7 @@ class LiveSession:
         old = self.state
         if new == old:
             return
+        check_transition(old, new)
         self.state = new
         if self.parts.listener is not None:
             self.parts.listener.gate.set_assistant_speaking(new == LiveState.SPEAKING)

@@ -20,6 +20,8 @@ class TranscriptEntry:
     interrupted: bool = False
     heard_text: str = ""
     meta: dict[str, object] = field(default_factory=dict)
+    dropped: bool = False
+    """An answer cut before it was heard because the user went on with the same turn: not shown, not kept."""
 
     def shown_text(self) -> str:
         """What the transcript view shows: for the assistant, the words spoken so far."""
