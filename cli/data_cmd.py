@@ -28,7 +28,7 @@ def _failures() -> tuple[type[BaseException], ...]:
 _DATASET_HINT = "Pass a dataset folder made by `nexus-cli data generate`, `import`, `load` or `mix` (it holds dataset.json)."
 # The next step shown with a workbench error that does not bring its own.
 _HINTS = {
-    "generate": "Choose a new output folder; `nexus-cli data categories` lists the category names.",
+    "generate": "Choose a new output folder, and category names from `nexus-cli data categories`.",
     "categories": "",
     "load": "Check the recipe name and the connection, then run the command again: it resumes.",
     "import": "Pass JSON, JSONL, CSV or Parquet files, or a LLaMA-Factory folder with dataset_info.json.",
@@ -63,8 +63,8 @@ def _reporting(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
         except ValueError as exc:  # impossible settings (fractions, weights) and malformed inputs
             logging.getLogger(__name__).debug("data %s refused", args.data_action, exc_info=True)
             message = str(exc).strip() or exc.__class__.__name__
-            raise NexusError(message[0].upper() + message[1:].rstrip(".") + ".",
-                             _HINTS.get(args.data_action) or "Run the command with --help to see what it expects.") from exc
+            raise NexusError(f"The settings or inputs cannot work: {message.rstrip('.')}.",
+                             f"Run `nexus-cli data {args.data_action} --help` to see what it takes.") from exc
         except OSError as exc:
             raise describe_os_error(exc, _output_of(args)) from exc
 
@@ -144,11 +144,16 @@ def import_(args: argparse.Namespace) -> int:
     report = import_files([Path(p) for p in args.files], Path(args.output), domain=args.domain,
                           category=args.category, source=args.source, progress=_progress("rows"))
     if not report.imported:
-        reasons = "; ".join(f"{reason} ({count})" for reason, count in list(report.reasons.items())[:3])
-        unreadable = "; ".join(f"{Path(f.path).name}: {f.error}" for f in report.files if f.error)
+        unreadable = next((f"{Path(f.path).name}: {f.error}" for f in report.files if f.error), "")
+        first = report.errors[0] if report.errors else None
+        why = unreadable or (
+            f"{report.skipped} row(s) skipped, e.g. {Path(first.file).name} row {first.row}: {first.message}"
+            if first else "the files hold no rows"
+        )
+        if len(why) > 200:
+            why = why[:199] + "…"
         raise NexusError(
-            f"No row could be imported, so nothing was written to {args.output}"
-            + (f" ({reasons or unreadable})." if reasons or unreadable else "."),
+            f"No row could be imported, so nothing was written to {args.output}" + (f" ({why})." if why else "."),
             _HINTS["import"],
         )
     for file in report.files:

@@ -243,8 +243,13 @@ def read_card(root: Path) -> DatasetCard:
         raise DatasetError(f"{root} is not a dataset folder: {CARD_NAME} is missing")
     try:
         return DatasetCard.from_json(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, TypeError) as exc:
-        raise DatasetError(f"{path} is not a valid dataset card: {exc}") from exc
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path} is damaged: it is not UTF-8 text", _DAMAGED_HINT) from None
+    except (json.JSONDecodeError, TypeError, AttributeError) as exc:
+        raise DatasetError(f"{path} is not a valid dataset card: {exc}", _DAMAGED_HINT) from exc
+
+
+_DAMAGED_HINT = "Build the dataset again with the command that made it, or delete the folder."
 
 
 def _unfinished(root: Path) -> DatasetError:
@@ -284,14 +289,20 @@ def shard_paths(root: Path, kinds: Iterable[str] = SHARD_KINDS) -> list[Path]:
 def iter_raw(root: Path, kinds: Iterable[str] = SHARD_KINDS) -> Iterator[tuple[Path, int, dict]]:
     """Yield (shard, line number, parsed dict) for every line; broken JSON raises DatasetError."""
     for path in shard_paths(root, kinds):
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
+        with open(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise DatasetError(f"{path} line {number} is not UTF-8 text (a damaged shard)",
+                                       "Run `nexus-cli data validate` on the folder to keep its good rows.") from None
                 if not line.strip():
                     continue
                 try:
                     yield path, number, json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise DatasetError(f"{path.name} line {number}: not JSON ({exc.msg})") from exc
+                    raise DatasetError(f"{path.name} line {number}: not JSON ({exc.msg})",
+                                       "Run `nexus-cli data validate` on the folder to keep its good rows.") from exc
 
 
 def iter_records(root: Path, kinds: Iterable[str] = SHARD_KINDS) -> Iterator[Record]:

@@ -3,6 +3,7 @@ Parquet and CSV/TSV. A broken row is yielded as a :class:`BadRow` so the import 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator
@@ -123,17 +124,37 @@ def _csv_cell(text: str) -> Any:
     return text
 
 
+def _text_encoding(path: Path) -> str:
+    """UTF-8 (with or without a BOM) when the whole file decodes as such, else Windows-1252, else Latin-1.
+
+    Spreadsheets often save CSV as Windows-1252; Latin-1 decodes any byte.
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
 def _csv_rows(path: Path, delimiter: str) -> Iterator[Row]:
     done = 0
+    encoding = _text_encoding(path)
+    byte_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
 
     def lines(handle: Any) -> Iterator[str]:
         """The file's lines, counting their bytes for progress."""
         nonlocal done
         for line in handle:
-            done += len(line.encode("utf-8"))
+            done += len(line.encode(byte_encoding, errors="replace"))
             yield line
 
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding=encoding, newline="") as handle:
         reader = csv.DictReader(lines(handle), delimiter=delimiter)
         for number, row in enumerate(reader, start=1):
             if None in row:
