@@ -38,10 +38,14 @@ def read_pdf(data: bytes, name: str, stem: str) -> tuple[str, list[Section], lis
     import pymupdf
 
     pymupdf.TOOLS.mupdf_warnings(reset=True)  # only this file's notes count
+    salvaged = False
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:  # pymupdf raises several unrelated types for damaged files
-        raise DocumentUnreadable(f"{name} is not a readable PDF ({exc}).", _DAMAGED_HINT) from exc
+        doc = _salvage(data)
+        if doc is None:
+            raise DocumentUnreadable(f"{name} is not a readable PDF ({exc}).", _DAMAGED_HINT) from exc
+        salvaged = True
     with doc:
         try:
             if doc.needs_pass:
@@ -56,7 +60,7 @@ def read_pdf(data: bytes, name: str, stem: str) -> tuple[str, list[Section], lis
         if page_count == 0:
             raise DocumentUnreadable(f"{name} has no pages.", "Pick the complete file.")
         lines, failed = _pdf_lines(doc, f"reading {name}")
-        damaged = bool(doc.is_repaired) or bool(failed) or _has_damage_notes(pymupdf.TOOLS.mupdf_warnings(reset=True))
+        damaged = salvaged or bool(doc.is_repaired) or bool(failed) or _has_damage_notes(pymupdf.TOOLS.mupdf_warnings(reset=True))
         if not lines:
             if damaged:
                 raise DocumentUnreadable(f"{name} is damaged or incomplete: no page gave any text.", _DAMAGED_HINT)
@@ -77,6 +81,24 @@ def read_pdf(data: bytes, name: str, stem: str) -> tuple[str, list[Section], lis
         sections = _pdf_sections_by_headings(paras) or _pdf_sections_by_page(paras)
     warnings = [_damage_warning(name, page_count, lines, failed)] if damaged else []
     return title, sections, warnings
+
+
+def _salvage(data: bytes) -> Any:
+    """A PDF cut off inside an object, opened from its last whole object (MuPDF rebuilds the rest); or None.
+
+    MuPDF repairs most cut-short files itself, but gives up when the cut falls
+    inside a stream; dropping the torn object lets it rebuild the cross-reference
+    table from the objects before it.
+    """
+    import pymupdf
+
+    end = data.rfind(b"endobj")
+    if not data.startswith(b"%PDF-") or end < 0:
+        return None
+    try:
+        return pymupdf.open(stream=data[: end + len(b"endobj")] + b"\n", filetype="pdf")
+    except Exception:  # still unreadable: the caller reports the original error
+        return None
 
 
 def _has_damage_notes(notes: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,7 +79,14 @@ def snippet(text: str, limit: int = 60) -> str:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """Text file bytes as str (UTF-8, else cp1252/latin-1); refuses binary files."""
+    """Text file bytes as str (UTF-16 with a byte-order mark, UTF-8, else cp1252/latin-1); refuses binary files."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DocumentUnreadable(
+                f"{name} starts like UTF-16 text but is damaged.", "Save it again as UTF-8 text."
+            ) from None
     if b"\x00" in data[:4096]:
         raise DocumentUnreadable(f"{name} looks like a binary file, not text.", f"Use {SUPPORTED}.")
     try:
