@@ -114,6 +114,10 @@ def decode_blocks(path: str | Path, sample_rate: int = WHISPER_RATE, block_s: fl
                 break
         if held:
             yield np.ascontiguousarray(np.concatenate(pieces), dtype=np.float32)
+        elif decoded == 0:
+            raise AudioFileError(
+                f"{file} holds no audio samples (empty or cut short).", "Record or export the file again."
+            )
 
 
 @dataclass(frozen=True)
