@@ -39,6 +39,19 @@ def _unwritable(folder: Path, exc: OSError) -> NexusError:
     )
 
 
+def _check_base_model(model_dir: Path) -> None:
+    """Refuse, before anything is queued, a base model folder that holds another kind of model."""
+    from engine.omni.errors import ModelLoadError
+    from engine.omni.loader import detect_layout
+
+    if not (model_dir / "config.json").is_file():
+        return  # the spec check names a missing config.json with the other problems
+    try:
+        detect_layout(model_dir)
+    except ModelLoadError as exc:
+        raise NexusError(f"The job was not started: {exc.message[0].lower()}{exc.message[1:]}", exc.hint) from exc
+
+
 def _read_spec(path: Path):  # type: ignore[no-untyped-def]
     """The checked spec at ``path``; a binary, non-UTF-8 or unreadable file is one sentence and a next step."""
     from training.jobs.spec import SpecError, load_spec
@@ -103,11 +116,20 @@ def _follow(queue, job: Path) -> int:  # type: ignore[no-untyped-def]
 
 def run(args: argparse.Namespace) -> int:
     """Check the spec, queue it and follow it until it ends."""
+    from training.jobs.spec import SpecError
+
     spec = _read_spec(Path(args.spec).expanduser())
+    _check_base_model(Path(spec.base_model).expanduser())
     queue = _queue()
     before = {path.name for path in queue.root.iterdir()} if queue.root.is_dir() else set()
     try:
         job = queue.submit(spec)
+    except SpecError as exc:
+        if exc.hint:
+            raise
+        raise SpecError(
+            exc.message, "Change what it names in the job spec (or free what it asks for), then run it again."
+        ) from exc
     except OSError as exc:
         # Nothing half-made stays behind: a job folder this submit created is removed.
         for path in queue.root.iterdir():
@@ -123,6 +145,8 @@ def status(args: argparse.Namespace) -> int:
     from training.jobs.state import read_progress
 
     if not _jobs_folder().is_dir():
+        if args.job is not None:
+            raise NexusError(f"No single job matches '{args.job}'.", "Run `nexus-cli train status` to list jobs.")
         print("no jobs")
         return 0
     queue = _queue()
