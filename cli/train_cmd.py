@@ -25,6 +25,8 @@ def _queue():  # type: ignore[no-untyped-def]
     folder = _jobs_folder()
     try:
         return JobQueue(folder)
+    except UnicodeDecodeError:
+        raise _damaged_spec(folder) from None
     except OSError as exc:
         raise _unwritable(folder, exc) from exc
 
@@ -72,11 +74,33 @@ def _read_spec(path: Path):  # type: ignore[no-untyped-def]
         raise SpecError(exc.message, _SPEC_HINT) from exc
 
 
+def _jobs(queue):  # type: ignore[no-untyped-def]
+    """The queue's jobs; a job spec damaged on disk (binary, not UTF-8) is named with what to do."""
+    try:
+        return queue.jobs()
+    except UnicodeDecodeError:
+        raise _damaged_spec(queue.root) from None
+
+
+def _damaged_spec(root: Path) -> NexusError:
+    """Name the job spec in ``root`` that is not UTF-8 text, and what to do."""
+    damaged = []
+    for spec in sorted(root.glob("*/job.yaml")):
+        try:
+            spec.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            damaged.append(spec)
+    return NexusError(
+        f"The job spec {damaged[0] if damaged else root} is damaged: it is not UTF-8 text.",
+        "Delete that job's folder (or restore its job.yaml); the other jobs are listed then.",
+    )
+
+
 def _find(queue, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = Path(name).expanduser()
     if (path / "job.yaml").is_file():
         return path
-    matches = [job.path for job in queue.jobs() if job.path.name == name or job.path.name.startswith(name)]
+    matches = [job.path for job in _jobs(queue) if job.path.name == name or job.path.name.startswith(name)]
     if len(matches) != 1:
         raise NexusError(f"No single job matches '{name}'.", "Run `nexus-cli train status` to list jobs.")
     return matches[0]
@@ -150,7 +174,7 @@ def status(args: argparse.Namespace) -> int:
         print("no jobs")
         return 0
     queue = _queue()
-    jobs = [job for job in queue.jobs() if args.job is None or job.path == _find(queue, args.job)]
+    jobs = [job for job in _jobs(queue) if args.job is None or job.path == _find(queue, args.job)]
     if not jobs:
         print("no jobs")
     for job in jobs:

@@ -149,7 +149,8 @@ def _damage_warning(name: str, page_count: int, lines: list["_PdfLine"], failed:
     """One sentence for a damaged PDF that was read as far as it goes, and a next step."""
     with_text = {line.page for line in lines}
     empty = [page + 1 for page in range(page_count) if page not in with_text]
-    gap = f"; pages {page_ranges(empty)} of {page_count} gave no text" if empty else ""
+    pages = "page" if len(empty) == 1 else "pages"
+    gap = f"; {pages} {page_ranges(empty)} of {page_count} gave no text" if empty else ""
     return (
         f"{name} is damaged or incomplete (cut short, or with broken streams): it was read as far as it goes"
         f"{gap}, so some of its text may be missing. For the whole text, download or export it again."
