@@ -63,12 +63,12 @@ def describe_os_error(exc: OSError, path: object = None) -> NexusError:
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT):
         return NexusError(
-            f"The disk is full: could not write{target}.",
+            f"The disk is full: could not write{target or ' a file'}.",
             "Free some space on that disk (or choose a folder on another disk) and run the command again.",
         )
     if code == errno.EROFS:
         return NexusError(
-            f"Could not write{target}: it is on a read-only file system.",
+            f"Could not write{target or ' a file'}: it is on a read-only file system.",
             "Choose a folder on a writable disk (Settings → Folders, or another output path).",
         )
     if code in (errno.EACCES, errno.EPERM):
