@@ -554,3 +554,45 @@ def test_kill_9_mid_import_and_mid_export_leave_nothing_that_looks_finished(inpu
     _kill_when(["data", "export", str(source), "-o", str(exported)], lambda: any(exported.glob("*.partial")))
     assert not (exported / "dataset_info.json").exists()
     assert not [path for path in exported.glob("*.jsonl")], "a killed export left a finished-looking file"
+
+
+# ---------------------------------------------------------------- the last resort in cli/main.py
+
+
+@pytest.mark.parametrize(
+    ("fault", "needles"),
+    [
+        (OSError(28, "No space left on device"), ("disk is full", "free some space")),
+        (OSError(30, "Read-only file system", "/media/stick/out.wav"), ("/media/stick/out.wav", "read-only")),
+        (PermissionError(13, "Permission denied", "/srv/data"), ("permission denied for /srv/data",)),
+        (RuntimeError("the unexpected happened"), ("failed unexpectedly", "the unexpected happened", "nexus.log")),
+    ],
+)
+def test_a_fault_no_command_caught_is_one_sentence_and_the_traceback_goes_to_the_log(
+    fault: Exception, needles: tuple[str, ...], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+) -> None:
+    from cli import media_cmd
+    from cli.main import main
+
+    def failing(_args: object) -> int:
+        raise fault
+
+    monkeypatch.setattr(media_cmd, "devices", failing)  # a command with no error handling of its own
+    assert main(["devices"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("error: ") and "\nhint: " in err
+    for needle in needles:
+        assert needle in err.lower() or needle in err, (needle, err)
+    # The traceback is logged (to the log file, whose handler the first command of a process installs).
+    logged = [record for record in caplog.records if record.name == "nexus.cli" and record.exc_info]
+    assert logged and logged[-1].exc_info[1] is fault
+
+
+def test_a_log_folder_that_cannot_be_written_does_not_stop_a_command(
+    read_only: Callable[[Callable[[Path], None]], Path], tmp_path: Path
+) -> None:
+    logs = read_only(lambda where: None)
+    result = cli("data", "generate", str(tmp_path / "set"), "--categories", "basic_arithmetic",
+                 "--per-category", "2", env={"NEXUS_LOG_DIR": str(logs / "log")})
+    assert result.returncode == 0 and "Traceback" not in result.stderr and "Logging error" not in result.stderr
