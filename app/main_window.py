@@ -66,7 +66,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.settings_action = QAction("&Settings…", self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        # The platform's key (Cmd+, on macOS), and Ctrl+, everywhere: Linux desktops define none.
+        keys = [*QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences), QKeySequence("Ctrl+,")]
+        unique = {key.toString(): key for key in keys if not key.isEmpty()}
+        self.settings_action.setShortcuts(list(unique.values()))
         self.settings_action.triggered.connect(self.open_settings)
         file_menu.addAction(self.settings_action)
         self.models_action = QAction("&Models…", self)

@@ -36,9 +36,16 @@ class _Task(QRunnable):
             result = self._func()
         except BaseException as exc:  # reported to the GUI, never lost in a thread
             log.debug("task failed:\n%s", traceback.format_exc())
-            self._relay.finished.emit(None, exc)
+            self._deliver(None, exc)
         else:
-            self._relay.finished.emit(result, None)
+            self._deliver(result, None)
+
+    def _deliver(self, result: Any, error: BaseException | None) -> None:
+        try:
+            self._relay.finished.emit(result, error)
+        except RuntimeError:
+            # The application is quitting and took the relay with it: nobody is left to tell.
+            log.debug("a background result arrived after the application quit; dropped")
 
 
 _alive: set[_Relay] = set()

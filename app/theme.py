@@ -33,6 +33,13 @@ def dark_palette() -> QPalette:
         (QPalette.ColorRole.Highlight, QColor(63, 114, 220)),
         (QPalette.ColorRole.HighlightedText, QColor(255, 255, 255)),
         (QPalette.ColorRole.PlaceholderText, disabled),
+        # The 3-D shades, dark too: left at QPalette's light defaults, lines, tracks and
+        # an idle meter drawn in Midlight or Light look bright (an empty bar looks full).
+        (QPalette.ColorRole.Light, QColor(82, 85, 90)),
+        (QPalette.ColorRole.Midlight, QColor(62, 64, 68)),
+        (QPalette.ColorRole.Mid, QColor(92, 95, 101)),
+        (QPalette.ColorRole.Dark, QColor(24, 25, 27)),
+        (QPalette.ColorRole.Shadow, QColor(8, 8, 9)),
     ):
         palette.setColor(role, color)
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):

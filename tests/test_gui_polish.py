@@ -83,7 +83,11 @@ def test_every_tab_lays_out_whole_in_the_smallest_window(qtbot: QtBot, theme: st
         assert window.size().toTuple() == MINIMUM_SIZE, name
     window.select_tab("live")
     settle(qtbot)
-    assert not window.live_panel.left_column.scrolls(), "the Live controls fit without scrolling"
+    # The column may scroll for what lies below, but Start and the source are in view without scrolling.
+    column = window.live_panel.left_column
+    for widget in (window.live_panel.source_combo, window.live_panel.start_button):
+        top_left = widget.mapTo(column.viewport(), widget.rect().topLeft())
+        assert column.viewport().rect().contains(widget.rect().translated(top_left)), widget
     window.grab().save(str(shots(f"minimum-{theme}.png")))
 
 
@@ -305,3 +309,136 @@ def test_eval_every_says_it_does_nothing_without_a_validation_split(qtbot: QtBot
     assert not form.eval_spin.isEnabled() and form.eval_spin.toolTip() == note
     form.set_datasets([str(plain), str(mixed)])
     assert form.eval_note() == "" and form.eval_spin.isEnabled()
+
+
+# ----- 16: polish -----------------------------------------------------------------------------
+
+
+def test_ctrl_comma_opens_settings(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.settings_dialog import SettingsDialog
+
+    window = open_window(qtbot)
+    assert "Ctrl+," in [key.toString() for key in window.settings_action.shortcuts()]
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(window.tabs.currentWidget(), Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(SettingsDialog)), timeout=5_000)
+    for dialog in window.findChildren(SettingsDialog):
+        dialog.reject()
+
+
+def test_space_plays_and_pauses_the_podcast_unless_a_text_box_has_the_focus(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import Qt
+
+    window = open_window(qtbot)
+    window.select_tab("podcast")
+    panel = window.podcast_panel
+    toggles: list[bool] = []
+    monkeypatch.setattr(panel, "toggle", lambda: toggles.append(True))
+    panel.player.player_bar.set_state("closed", can_play=True)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    panel.library.tree.setFocus()
+    qtbot.keyClick(panel.library.tree, Qt.Key.Key_Space)
+    assert toggles == [True]
+    panel.form.steer_edit.setFocus()
+    qtbot.keyClick(panel.form.steer_edit, Qt.Key.Key_Space)
+    assert toggles == [True] and panel.form.steer_edit.toPlainText() == " "
+    window.select_tab("live")
+    window.live_panel.transcript_view.setFocus()
+    qtbot.keyClick(window.live_panel.transcript_view, Qt.Key.Key_Space)
+    assert toggles == [True], "Space belongs to the podcast only while its tab is shown"
+
+
+def test_the_seek_bar_plays_from_the_turn_chosen(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QAbstractSlider
+
+    from app.podcast.player_bar import PlayerBar
+
+    bar = PlayerBar()
+    qtbot.addWidget(bar)
+    bar.set_state("closed", can_play=True)
+    bar.set_position(2, 10, 30.0, 300.0)
+    assert (bar.seek_slider.minimum(), bar.seek_slider.maximum(), bar.seek_slider.value()) == (0, 9, 2)
+    assert (bar.elapsed_label.text(), bar.duration_label.text()) == ("0:30", "5:00")
+    assert bar.position_label.text() == "Turn 3 of 10" and bar.seek_slider.isEnabled()
+    with qtbot.waitSignal(bar.seek_requested) as sought:
+        bar.seek_slider.triggerAction(QAbstractSlider.SliderAction.SliderPageStepAdd)
+    assert sought.args == [3]
+
+
+def test_dark_mode_meter_looks_empty_and_banner_text_follows_the_theme(qtbot: QtBot,
+                                                                     shots: Callable[[str], Path]) -> None:
+    window = open_window(qtbot, "light")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, "dark")
+    settle(qtbot)
+    live = window.live_panel
+    live.banner.show_problem("The model could not be loaded.", "Run nexus-cli models verify.")
+    settle(qtbot)
+    text = app.palette().color(app.palette().ColorRole.WindowText)
+    assert live.banner.message_label.palette().color(live.banner.message_label.foregroundRole()) == text
+    image = live.level_meter.grab().toImage()
+    middle = image.pixelColor(image.width() // 2, image.height() // 2)
+    window_color = app.palette().color(app.palette().ColorRole.Window)
+    assert abs(middle.lightness() - window_color.lightness()) < 40, "an idle meter reads as an empty track"
+    window.grab().save(str(shots("dark-after-switch.png")))
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("DISPLAY"), reason="needs the Xvfb display from scripts/test")
+def test_start_and_stop_stay_in_place_and_rows_do_not_jump(qtbot: QtBot) -> None:
+    from engine.config import LiveSettings
+    from engine.live.factory import build_live_parts
+    from engine.omni.scripted import ScriptedEngine
+
+    window = open_window(qtbot)
+    live = window.live_panel
+    engine = ScriptedEngine(["Fine."])
+    live.host.set_engine(engine, name="Scripted", device="cpu")
+    live.mode_combo.setCurrentIndex(live.mode_combo.findData("text_only"))
+    live.mute_box.setChecked(True)
+    settle(qtbot)
+    before = (live.start_button.geometry(), live.mode_combo.mapTo(window, live.mode_combo.rect().topLeft()))
+    live.start_session(lambda: build_live_parts(engine, LiveSettings(mode="text_only", mute_voice=True,
+                                                                      source="screen:1"), whisper=None, voice=None))
+    qtbot.waitUntil(lambda: live.runner.running, timeout=20_000)
+    qtbot.waitUntil(live.capture_indicator.isVisible, timeout=5_000)
+    settle(qtbot)
+    assert live.start_button.text() == "Stop"
+    after = (live.start_button.geometry(), live.mode_combo.mapTo(window, live.mode_combo.rect().topLeft()))
+    assert after == before
+    live.stop_session()
+    qtbot.waitUntil(lambda: live.runner.phase == "idle", timeout=20_000)
+
+
+def test_long_dataset_names_keep_their_ends_and_the_loss_axis_labels_differ(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.expert.datasets.library import LibraryView
+    from app.expert.jobs.loss_plot import LossPlot
+
+    library = LibraryView(Path("/nonexistent"))
+    qtbot.addWidget(library)
+    assert library.tree.textElideMode() == Qt.TextElideMode.ElideMiddle
+    metrics = library.tree.fontMetrics()
+    names = ["hub-openhermes-2.5-20250101-120000", "hub-openhermes-2.5-20250101-120000-clean"]
+    shown = {metrics.elidedText(name, library.tree.textElideMode(), 160) for name in names}
+    assert len(shown) == 2
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.add_rows([{"step": s, "max_steps": 20, "loss": 2.3010 + 0.0002 * s} for s in range(1, 21)])
+    axis = plot.axis_y
+    step, first = axis.tickInterval(), axis.tickAnchor()
+    ticks = []
+    value = first
+    while value <= axis.max() + 1e-12:
+        if value >= axis.min() - 1e-12:
+            ticks.append(axis.labelFormat() % value)
+        value += step
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.error_advice import advice
 from engine.live.states import LiveState
@@ -30,6 +39,7 @@ STATE_COLOR = {
 BUSY_COLOR = "#475569"
 CAPTURE_RED = "#e11d48"
 METER_FLOOR_DB = -60.0
+METER_GREEN = "#22c55e"
 
 
 class StatePill(QLabel):
@@ -58,8 +68,19 @@ class StatePill(QLabel):
         )
 
 
+def _blend(a: QColor, b: QColor, share_of_b: float) -> QColor:
+    keep = 1.0 - share_of_b
+    return QColor.fromRgbF(a.redF() * keep + b.redF() * share_of_b, a.greenF() * keep + b.greenF() * share_of_b,
+                           a.blueF() * keep + b.blueF() * share_of_b)
+
+
 class LevelMeter(QProgressBar):
-    """The microphone level on a decibel scale (−60 dB to 0 dB), as a thin bar."""
+    """The microphone level on a decibel scale (−60 dB to 0 dB), as a thin bar.
+
+    Drawn here rather than with a style sheet, so its colours follow a change
+    of theme: the empty track is the window colour with a little of the text
+    colour in it, so an idle meter reads as empty on light and dark themes.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,10 +88,27 @@ class LevelMeter(QProgressBar):
         self.setValue(0)
         self.setTextVisible(False)
         self.setFixedHeight(8)
-        self.setStyleSheet(
-            "QProgressBar { border: none; border-radius: 4px; background: palette(midlight); }"
-            "QProgressBar::chunk { border-radius: 4px; background: #22c55e; }"
-        )
+
+    def track_color(self) -> QColor:
+        """The colour of the empty part of the bar."""
+        palette = self.palette()
+        return _blend(palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.WindowText), 0.14)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        """A rounded track and the level in green."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        area = QRectF(self.rect())
+        radius = area.height() / 2
+        painter.setBrush(self.track_color())
+        painter.drawRoundedRect(area, radius, radius)
+        span = self.maximum() - self.minimum()
+        share = (self.value() - self.minimum()) / span if span > 0 else 0.0
+        if share > 0:
+            painter.setBrush(QColor(METER_GREEN))
+            painter.drawRoundedRect(QRectF(area.x(), area.y(), max(area.height(), area.width() * share),
+                                           area.height()), radius, radius)
 
     def show_level(self, rms: float) -> None:
         """Show an RMS level (0–1)."""
@@ -107,11 +145,7 @@ class Banner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("liveBanner")
-        self.setStyleSheet(
-            "QFrame#liveBanner { background: rgba(225, 29, 72, 0.10);"
-            " border: 1px solid rgba(225, 29, 72, 0.55); border-radius: 8px; }"
-            "QFrame#liveBanner QLabel { background: transparent; border: none; }"
-        )
+        self.setFrameShape(QFrame.Shape.NoFrame)
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -135,6 +169,14 @@ class Banner(QFrame):
         layout.addLayout(texts, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        """A rounded card tinted red; drawn here so the labels keep the theme's text colour."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(225, 29, 72, 140), 1))
+        painter.setBrush(QColor(225, 29, 72, 26))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
 
     def show_problem(self, message: str, hint: str = "") -> None:
         """Show ``message`` and, below it, ``hint``."""

@@ -36,9 +36,9 @@ from app.engine_host import EngineHost, model_state_text
 from app.live.bridge import LiveBridge
 from app.live.indicators import Banner, CaptureIndicator, LevelMeter, StatePill, problem_text
 from app.live.lifetime import while_alive
+from app.live.model_view import ModelView
 from app.live.session_runner import SessionRunner
 from app.live.sessions_dialog import SessionsDialog
-from app.live.model_view import ModelView
 from app.live.sources import PreviewView, grab_still, image_from_array, source_kind
 from app.live.transcript_view import TranscriptView
 from app.live.window_sources import ShareCombo
@@ -152,6 +152,10 @@ class LivePanel(QWidget):
         self.preview.setMaximumHeight(LEFT_WIDTH * 10 // 16)
         self.preview.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.capture_indicator = CaptureIndicator()
+        # Its line stays reserved while hidden, so Start/Stop and the rows below never jump when it shows.
+        keep = self.capture_indicator.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.capture_indicator.setSizePolicy(keep)
         self.start_button = QPushButton("Start")
         self.start_button.setMinimumHeight(34)
         self.start_button.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -683,15 +687,18 @@ class LivePanel(QWidget):
     def _style_start_button(self, start: bool) -> None:
         color = self.palette().color(QPalette.ColorRole.Highlight) if start else None
         if color is None:
+            # The same box as Start (border, radius, padding), so the button keeps its size and place.
             self.start_button.setStyleSheet(
-                "QPushButton { font-weight: 600; color: #e11d48; }"
+                "QPushButton { font-weight: 600; color: #e11d48; background: palette(button);"
+                " border: 1px solid palette(mid); border-radius: 5px; padding: 4px 14px; }"
+                "QPushButton:pressed { background: palette(midlight); }"
                 "QPushButton:disabled { color: palette(mid); }"
             )
             return
         pressed = mix(color, self.palette().color(QPalette.ColorRole.Shadow), 0.25).name()
         self.start_button.setStyleSheet(
-            f"QPushButton {{ background: {color.name()}; color: white; font-weight: 600; border: none;"
-            f" border-radius: 5px; padding: 4px 14px; }}"
+            f"QPushButton {{ background: {color.name()}; color: white; font-weight: 600;"
+            f" border: 1px solid {color.name()}; border-radius: 5px; padding: 4px 14px; }}"
             f"QPushButton:pressed {{ background: {pressed}; }}"
             f"QPushButton:disabled {{ background: palette(mid); color: palette(window); }}"
         )

@@ -15,9 +15,20 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.engine_host import EngineHost, model_state_text
 from app.live.indicators import Banner
@@ -45,6 +56,13 @@ log = logging.getLogger(__name__)
 
 LEFT_WIDTH = 340
 NO_VOICE = "Joining by voice needs a microphone and a Whisper model."
+
+
+def _types_space(widget: QWidget) -> bool:
+    """Whether Space means something else to ``widget``: it types into a text box or presses a button."""
+    if isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QAbstractButton)):
+        return True
+    return isinstance(widget, QComboBox) and widget.isEditable()
 
 
 def episodes_dir(settings: Settings) -> Path:
@@ -75,6 +93,8 @@ class PodcastPanel(QWidget):
         self._preview_token = 0
         self._shown_once = False
         self._watching_window = False
+        self._watching_keys = False
+        self._closed = False
         self._build()
         self._connect()
         self._sync_generate()
@@ -134,6 +154,7 @@ class PodcastPanel(QWidget):
         bar.next_requested.connect(lambda: self._skip(1))
         bar.stop_requested.connect(self.stop)
         bar.speed_changed.connect(self._speed_changed)
+        bar.seek_requested.connect(self.play_from)
         self.player.chapter_list.chapter_clicked.connect(self.play_from)
         self.player.transcript_view.seek_requested.connect(self.play_from)
         join.join_requested.connect(lambda: self._with_model(self._join))
@@ -475,6 +496,8 @@ class PodcastPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         """Load the hosts' voices in the background the first time the tab is seen; watch the window close."""
         super().showEvent(event)
+        self._closed = False
+        self._watch_keys(True)
         window = self.window()
         if window is not self and not self._watching_window:
             window.installEventFilter(self)
@@ -484,9 +507,39 @@ class PodcastPanel(QWidget):
             voices = self.settings.voices.model_copy()
             run_task(lambda: load_host_voices(voices, EpisodeSpec()), lambda _r, _e: None)
 
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        """Space belongs to the other tabs again."""
+        super().hideEvent(event)
+        self._watch_keys(False)
+
+    def _watch_keys(self, on: bool) -> None:
+        app = QApplication.instance()
+        if app is None or on == self._watching_keys:
+            return
+        if on:
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
+        self._watching_keys = on
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        """Close the speaker and stop generating when the window closes."""
-        if event.type() == QEvent.Type.Close and watched is self.window():
-            self.shutdown()
-        return False
+        """Space plays and pauses while this tab is shown; the speaker closes when the window closes."""
+        kind = event.type()
+        if kind == QEvent.Type.Close:
+            # Seen twice while this tab is shown (by the application's filter and the window's): act once.
+            if watched is self.window() and not self._closed:
+                self._closed = True
+                self.shutdown()
+            return False
+        if kind != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent) or event.key() != Qt.Key.Key_Space:
+            return False
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier or not self.isVisible():
+            return False
+        # The window sees a key before its focus widget does; widgets are judged by themselves.
+        target = watched if isinstance(watched, QWidget) else QApplication.focusWidget()
+        if target is None or target.window() is not self.window() or _types_space(target):
+            return False
+        if not event.isAutoRepeat() and self.player.player_bar.play_button.isEnabled():
+            self.toggle()
+        return True
 

@@ -1,4 +1,4 @@
-"""The player's controls: previous turn, play/pause, next turn, stop, where we are, and the speed.
+"""The player's controls: a seek bar, previous turn, play/pause, next turn, stop, where we are, and the speed.
 
 The transport icons are drawn here in the palette's button text colour:
 the style's stock media icons are dark grey pixmaps that all but vanish on
@@ -7,11 +7,21 @@ the dark theme.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPixmap, QPolygonF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.podcast.common import clock
+from app.widgets.labels import ElidedLabel
 
 SPEEDS = (0.75, 1.0, 1.25, 1.5)
 ICON_SIZE = 18
@@ -79,13 +89,15 @@ def _button(tip: str) -> QToolButton:
 
 
 class PlayerBar(QWidget):
-    """Transport buttons, the position (turn and time) and the speed."""
+    """A seek bar over the episode's turns with the times, then the transport buttons, the turn and the speed."""
 
     toggle_requested = Signal()
     previous_requested = Signal()
     next_requested = Signal()
     stop_requested = Signal()
     speed_changed = Signal(float)
+    seek_requested = Signal(int)
+    """The script turn to play from, chosen on the seek bar."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,23 +107,44 @@ class PlayerBar(QWidget):
         self.play_button.setFixedSize(44, 34)
         self.next_button = _button("Next turn")
         self.stop_button = _button("Stop (close the speaker)")
-        self.position_label = QLabel()
+        self.position_label = ElidedLabel()
+        self.seek_slider = QSlider(Qt.Orientation.Horizontal)
+        self.seek_slider.setRange(0, 0)
+        self.seek_slider.setPageStep(1)
+        self.seek_slider.setAccessibleName("Position in the episode")
+        self.seek_slider.setToolTip("Drag or click to play from another turn.")
+        self.elapsed_label = QLabel("0:00")
+        self.duration_label = QLabel("0:00")
+        for label in (self.elapsed_label, self.duration_label):
+            label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.speed_combo = QComboBox()
         for speed in SPEEDS:
             self.speed_combo.addItem(f"{speed:g}×", speed)
         self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_combo.setToolTip("Playback speed (applies from the next sentence; the voices keep their pitch).")
-        layout = QHBoxLayout(self)
+        seek = QHBoxLayout()
+        seek.setSpacing(8)
+        seek.addWidget(self.elapsed_label)
+        seek.addWidget(self.seek_slider, 1)
+        seek.addWidget(self.duration_label)
+        transport = QHBoxLayout()
+        transport.setSpacing(4)
+        transport.addWidget(self.previous_button)
+        transport.addWidget(self.play_button)
+        transport.addWidget(self.next_button)
+        transport.addWidget(self.stop_button)
+        transport.addSpacing(10)
+        transport.addWidget(self.position_label, 1)
+        transport.addWidget(QLabel("Speed"))
+        transport.addWidget(self.speed_combo)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addWidget(self.previous_button)
-        layout.addWidget(self.play_button)
-        layout.addWidget(self.next_button)
-        layout.addWidget(self.stop_button)
-        layout.addSpacing(10)
-        layout.addWidget(self.position_label, 1)
-        layout.addWidget(QLabel("Speed"))
-        layout.addWidget(self.speed_combo)
+        layout.addLayout(seek)
+        layout.addLayout(transport)
+        self.seek_slider.sliderReleased.connect(lambda: self.seek_requested.emit(self.seek_slider.value()))
+        self.seek_slider.actionTriggered.connect(self._seek_action)
+        self.seek_slider.sliderMoved.connect(self._show_drag)
         self.previous_button.clicked.connect(self.previous_requested)
         self.play_button.clicked.connect(self.toggle_requested)
         self.next_button.clicked.connect(self.next_requested)
@@ -139,17 +172,36 @@ class PlayerBar(QWidget):
         self.play_button.setEnabled(open_ or (state == "closed" and can_play))
         for button in (self.previous_button, self.next_button, self.stop_button):
             button.setEnabled(open_)
+        self.seek_slider.setEnabled(open_ or (state == "closed" and can_play))
         self._paint_icons()
         self._show()
 
     def set_position(self, turn_index: int, turns: int, elapsed_s: float, duration_s: float) -> None:
-        """Show ``Turn n of N · m:ss / m:ss`` (times are left out until the audio exists)."""
+        """Show ``Turn n of N`` and the times beside the seek bar (left out until the audio exists)."""
         if turns <= 0:
             self._position = ""
         else:
-            times = f"  ·  {clock(elapsed_s)} / {clock(duration_s)}" if duration_s > 0 else ""
-            self._position = f"Turn {min(turn_index + 1, turns)} of {turns}{times}"
+            self._position = f"Turn {min(turn_index + 1, turns)} of {turns}"
+        known = duration_s > 0
+        self.elapsed_label.setText(clock(elapsed_s) if known else "–:––")
+        self.duration_label.setText(clock(duration_s) if known else "–:––")
+        self.seek_slider.setRange(0, max(0, turns - 1))
+        if not self.seek_slider.isSliderDown():
+            self.seek_slider.setValue(min(max(turn_index, 0), max(0, turns - 1)))
         self._show()
+
+    def _seek_action(self, action: int) -> None:
+        # A click on the track or an arrow key moves one step: play from there (a drag waits for release).
+        if self.seek_slider.isSliderDown():
+            return
+        if action in (QAbstractSlider.SliderAction.SliderMove.value, QAbstractSlider.SliderAction.SliderNoAction.value):
+            return
+        target = self.seek_slider.sliderPosition()
+        self.seek_requested.emit(target)
+
+    def _show_drag(self, index: int) -> None:
+        turns = self.seek_slider.maximum() + 1
+        self.position_label.setText(f"Play from turn {index + 1} of {turns}")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
         """Redraw the icons in the new colours when the theme changes."""

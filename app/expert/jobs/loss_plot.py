@@ -46,6 +46,32 @@ def _nice_step(raw: float) -> float:
     return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
 
 
+def tick_step(span: float, least_ticks: int = 3) -> float:
+    """The largest 1, 2 or 5 × 10^k step that still puts ``least_ticks`` labels on ``span`` (fractions allowed)."""
+    if not (math.isfinite(span) and span > 0):
+        return 1.0
+    raw = span / max(1, least_ticks)
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (5, 2, 1) if m * power <= raw * 1.001)
+
+
+def label_decimals(step: float) -> int:
+    """Decimals that tell labels ``step`` apart (0.02 → 2, 0.5 → 1, 5 → 0)."""
+    if step <= 0 or not math.isfinite(step):
+        return 2
+    return max(0, min(8, math.ceil(-math.log10(step) - 1e-9)))
+
+
+def set_value_ticks(axis: QValueAxis, low: float, high: float) -> None:
+    """Range ``low``–``high`` with round, distinct tick labels however small the range."""
+    step = tick_step(high - low)
+    axis.setRange(low, high)
+    axis.setTickType(QValueAxis.TickType.TicksDynamic)
+    axis.setTickAnchor(math.floor(low / step) * step)
+    axis.setTickInterval(step)
+    axis.setLabelFormat(f"%.{label_decimals(step)}f")
+
+
 class LossPlot(QChartView):
     """Train loss, eval loss and (when present) reward margin of one job against the step."""
 
@@ -160,10 +186,10 @@ class LossPlot(QChartView):
         self.axis_x.setRange(0.0, right)
         self.axis_x.setTickInterval(_nice_step(right / 6))
         losses = [p.y() for s in (self.train, self.eval) for p in s.points()]
-        self.axis_y.setRange(*(_nice_range(min(losses), max(losses)) if losses else (0.0, 1.0)))
+        set_value_ticks(self.axis_y, *(_nice_range(min(losses), max(losses)) if losses else (0.0, 1.0)))
         if self.margin in self._shown:
             margins = [p.y() for p in self.margin.points()]
-            self.axis_margin.setRange(*_nice_range(min(margins), max(margins)))
+            set_value_ticks(self.axis_margin, *_nice_range(min(margins), max(margins)))
 
     def _apply_palette(self) -> None:
         palette = self.palette()
