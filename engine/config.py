@@ -109,7 +109,7 @@ class LiveSettings(BaseModel):
     turn_unsure_wait_ms: int = Field(default=800, ge=0, le=5000)
     turn_max_wait_ms: int = Field(default=2500, ge=200, le=10000)
     continue_window_ms: int = Field(default=1500, ge=0, le=10000)
-    confirm_interrupt_ms: int = Field(default=1000, ge=50, le=5000)
+    confirm_interrupt_ms: int = Field(default=1500, ge=50, le=5000)
     """Speech over the answer this long interrupts it whatever it says; shorter speech needs more than a backchannel."""
     false_start_resume_ms: int = Field(default=1500, ge=100, le=10000)
     proactive_comments: bool = False

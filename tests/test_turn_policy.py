@@ -49,6 +49,9 @@ def test_backchannels_are_told_from_interruptions() -> None:
 
 def test_decide_weighs_the_model_the_words_and_the_silence() -> None:
     assert decide(PauseSignals(210, 0.93), CONFIG).verdict == Verdict.END
+    assert decide(PauseSignals(210, 0.93, transcript_pending=True), CONFIG).verdict == Verdict.WAIT
+    assert decide(PauseSignals(700, 0.93, transcript_pending=True), CONFIG).verdict == Verdict.END
+    assert decide(PauseSignals(300, 0.93, "Can you read the"), CONFIG).verdict == Verdict.WAIT
     assert decide(PauseSignals(210, None), CONFIG).verdict == Verdict.WAIT
     assert decide(PauseSignals(210, 0.3), CONFIG).verdict == Verdict.WAIT
     assert decide(PauseSignals(900, 0.3), CONFIG).verdict == Verdict.END
@@ -59,11 +62,12 @@ def test_decide_weighs_the_model_the_words_and_the_silence() -> None:
 
 
 def test_speech_over_the_answer_interrupts_only_when_it_means_it() -> None:
-    assert classify_interruption(1200, None, CONFIG).verdict == Verdict.END
+    assert classify_interruption(1600, None, CONFIG).verdict == Verdict.END
     assert classify_interruption(400, None, CONFIG).verdict == Verdict.WAIT
     assert classify_interruption(400, "Yeah.", CONFIG).verdict == Verdict.WAIT
     assert classify_interruption(300, "", CONFIG).verdict == Verdict.WAIT
     assert classify_interruption(500, "Stop.", CONFIG).verdict == Verdict.END
+    assert classify_interruption(450, "in the make-hand.", CONFIG).verdict == Verdict.WAIT, "a misheard 'mm-hm'"
 
 
 @pytest.fixture(scope="module")

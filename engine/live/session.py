@@ -396,8 +396,13 @@ class LiveSession:
             pending.paused_at = None
             return
         pending.paused_at = self.clock()
+        audio = self._pending_audio(pending)
+        # The model and Whisper work side by side: a confident model still waits briefly for the words.
         if self.parts.turn_model is not None:
-            self._turn_pool.submit(self._measure_turn, pending.check, self._pending_audio(pending))
+            self._turn_pool.submit(self._measure_turn, pending.check, audio)
+        if self.parts.asr is not None:
+            pending.transcribing = True
+            self._asr_pool.submit(self._transcribe_pending, pending.check, audio)
 
     def _pending_audio(self, pending: _PendingTurn) -> np.ndarray:
         """The whole utterance so far: from the listener's ring of cleaned audio when it holds it."""
@@ -417,17 +422,12 @@ class LiveSession:
         except Exception as exc:  # without the model the silence decides
             log.warning("end-of-turn model failed: %s", exc)
             probability = None
-        self._queue.put(("turn_check", (check, probability, audio)))
+        self._queue.put(("turn_check", (check, probability)))
 
-    def _on_turn_probability(self, check: int, probability: float | None, audio: np.ndarray) -> None:
+    def _on_turn_probability(self, check: int, probability: float | None) -> None:
         pending = self._pending
-        if pending is None or pending.check != check:
-            return
-        pending.probability = probability
-        unsure = probability is None or probability < self.policy.complete_at
-        if unsure and self.parts.asr is not None:
-            pending.transcribing = True
-            self._asr_pool.submit(self._transcribe_pending, check, audio)
+        if pending is not None and pending.check == check:
+            pending.probability = probability
 
     def _transcribe_pending(self, check: int, audio: np.ndarray) -> None:
         assert self.parts.asr is not None

@@ -49,6 +49,10 @@ BACKCHANNELS = frozenset(
 )
 
 
+# People say at most about four words a second; more in a short sound means Whisper misheard a noise.
+MAX_WORDS_PER_S = 4.0
+
+
 class Verdict(str, Enum):
     """What the policy says about a paused utterance."""
 
@@ -71,9 +75,11 @@ class TurnPolicyConfig:
     """Between this and ``complete_at`` the turn ends after ``unsure_wait_ms`` of silence."""
     unsure_wait_ms: int = 800
     max_wait_ms: int = 2500
+    words_wait_ms: int = 450
+    """A confident model still waits this long (from the pause) for the words so far, if they are coming."""
     continue_window_ms: int = 1500
     """Speech this soon after a turn ended continues that turn (the cut answer is dropped)."""
-    long_interruption_ms: int = 1000
+    long_interruption_ms: int = 1500
     """Speech over the answer at least this long interrupts whatever it says."""
 
 
@@ -156,6 +162,8 @@ def decide(signals: PauseSignals, config: TurnPolicyConfig) -> Decision:
     if p is None:
         return Decision(Verdict.WAIT, "waiting for the end-of-turn model")
     if p >= config.complete_at:
+        if signals.transcript_pending and silence < config.pause_ms + config.words_wait_ms:
+            return Decision(Verdict.WAIT, f"end-of-turn model p={p:.2f}, waiting briefly for the words")
         return Decision(Verdict.END, f"end-of-turn model p={p:.2f}")
     if signals.transcript_pending:
         return Decision(Verdict.WAIT, f"end-of-turn model p={p:.2f}, waiting for the words")
@@ -176,8 +184,11 @@ def classify_interruption(speech_ms: float, transcript: str | None, config: Turn
         return Decision(Verdict.END, f"speech lasted {speech_ms:.0f} ms")
     if transcript is None:
         return Decision(Verdict.WAIT, "waiting for the words")
-    if not words(transcript):
+    said = words(transcript)
+    if not said:
         return Decision(Verdict.WAIT, "no words (a noise)")
     if is_backchannel(transcript):
         return Decision(Verdict.WAIT, f"backchannel {transcript.strip()!r}")
+    if len(said) > max(1.0, speech_ms / 1000 * MAX_WORDS_PER_S):
+        return Decision(Verdict.WAIT, f"{transcript.strip()!r} is too many words for {speech_ms:.0f} ms (misheard)")
     return Decision(Verdict.END, f"words: {transcript.strip()!r}")

@@ -144,16 +144,13 @@ class TurnReplay:
         post_roll = int(self.segmenter.config.post_roll_ms * AUDIO_RATE / 1000)
         utterance = samples[start : end + post_roll]
         paused = _Paused(start, end, now)
+        # The session runs the model and Whisper side by side from the pause, on separate threads.
         if self.probability is not None:
             probability, took = _timed(lambda: self.probability(utterance))  # type: ignore[misc]
             paused.probability, paused.probability_at = float(probability), now + took  # type: ignore[arg-type]
-            unsure = paused.probability < self.config.complete_at
-        else:
-            unsure = True
-        if unsure and self.transcribe is not None:
-            ready = paused.probability_at or now
+        if self.transcribe is not None:
             text, took = _timed(lambda: self.transcribe(utterance))  # type: ignore[misc]
-            paused.transcript, paused.transcript_at = str(text), ready + took
+            paused.transcript, paused.transcript_at = str(text), now + took
         return paused
 
     def _decide(self, paused: _Paused, now: float) -> object:
