@@ -44,9 +44,6 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# Run as a script, Python puts bench/ first on sys.path, and bench/datasets.py would then shadow the
-# `datasets` package that optimum imports when a GPTQ checkpoint loads.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402

@@ -33,11 +33,12 @@ IDLE_NOTE = "The pictures of each turn appear here when the session runs."
 
 @dataclass
 class SentPicture:
-    """One image of a turn: the picture, what it is, and its cost."""
+    """One image of a turn: the picture, what it is, its cost, and a small copy to show."""
 
     image: np.ndarray
     kind: str
     tokens: int
+    thumbnail: QImage | None = None
 
     @property
     def title(self) -> str:
@@ -83,10 +84,17 @@ class Sight:
 
 
 def sight_of(turn: Turn, policy: MediaPolicy) -> Sight:
-    """What ``policy.prepare`` will send for ``turn`` (call it before the engine prepares the turn)."""
+    """What ``policy.prepare`` will send for ``turn`` (call it before the engine prepares the turn).
+
+    Safe in any thread: the session calls it on its control thread.
+    """
     had = bool(turn.user.images)
     kept, dropped = policy.planned(turn)
-    sight = Sight([SentPicture(i, image_kind(i) or "", visual_tokens(i)) for i in kept], dropped, had)
+    # The thumbnails are scaled here, off the GUI thread (a QImage may be made in any thread).
+    pictures = [
+        SentPicture(i, image_kind(i) or "", visual_tokens(i), image_from_array(i, THUMB)) for i in kept
+    ]
+    sight = Sight(pictures, dropped, had)
     video = policy.fit(turn.user).video if turn.user.video is not None else None
     if video is not None and video.frames:
         sight.clip_frames = len(video.frames)
@@ -193,7 +201,10 @@ class ModelView(QWidget):
         self.thumbs, self.captions = [], []
         for index, picture in enumerate(pictures):
             thumb = _Thumb()
-            thumb.setPixmap(QPixmap.fromImage(image_from_array(picture.image, THUMB)))
+            small = picture.thumbnail
+            if small is None:
+                small = image_from_array(picture.image, THUMB)
+            thumb.setPixmap(QPixmap.fromImage(small))
             thumb.setToolTip(picture.caption + "\nClick to see it at full size.")
             thumb.clicked.connect(lambda i=index: self.open_picture(i))
             caption = QLabel(picture.caption.replace(" · ", "\n", 1))

@@ -5,8 +5,8 @@ Generates every category round-robin into a temporary dataset folder through
 resident memory sampled during the run (at 10,000 samples, at the end, and the
 peak), which should stay flat however many samples are written.
 
-    .venv/bin/python bench/datasets.py
-    .venv/bin/python bench/datasets.py --samples 20000 --seed 3
+    .venv/bin/python bench/dataset_writing.py
+    .venv/bin/python bench/dataset_writing.py --samples 20000 --seed 3
 """
 
 from __future__ import annotations
