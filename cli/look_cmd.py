@@ -43,7 +43,7 @@ def load_screenshot(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as image:
             return np.asarray(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as exc:
         message = f"{path} is not a picture Nexus can read ({exc})."
         raise LookError(message, "Use a PNG or JPEG screenshot.") from exc
 
