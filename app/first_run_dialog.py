@@ -254,6 +254,8 @@ class FirstRunDialog(QDialog):
     def _show_error(self, error: BaseException) -> None:
         message, hint = advice(error)
         text = f"{message}\n{hint}".strip()
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self.error_label.setStyleSheet(f"color: {'#f87171' if dark else '#c62828'};")
         self.error_label.setText(text)
         self.error_label.show()
         self.fit_contents()
