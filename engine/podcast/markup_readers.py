@@ -231,8 +231,13 @@ def decode_html(data: bytes, charset: str | None) -> str:
 def read_html(text: str, fallback_title: str) -> tuple[str, list[Section]]:
     """Title and sections of a web page: scripts, styles and navigation dropped; h1–h3 start sections."""
     parser = _HtmlBlocks()
-    parser.feed(text)
+    stage = f"reading {fallback_title}"
+    step = 1 << 20
+    for start in range(0, len(text), step):  # fed in pieces so that a large page reports progress
+        feedback.progress(stage, start, len(text))
+        parser.feed(text[start : start + step])
     parser.close()
+    feedback.progress(stage, len(text), len(text))
     title = " ".join(parser.title.split())
     if not title:
         title = next((block.text for block in parser.blocks if block.heading), fallback_title)
