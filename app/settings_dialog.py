@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 
 from app.model_fields import ModelField
 from app.server_settings import ServerSettingsForm
+from app.tasks import run_task
 from app.widgets.fit import grow_dialog_of
 from app.widgets.labels import muted_label
-from app.tasks import run_task
 from engine import system_info
 from engine.config import Settings, save_settings, settings_from_values
 from engine.errors import NexusError

@@ -50,9 +50,7 @@ def _placed_children(widget: QWidget) -> list[QWidget]:
     """Children ``widget`` places itself: through its layout, as splitter panes or stacked pages."""
     if isinstance(widget, QSplitter):
         children = [widget.widget(i) for i in range(widget.count())]
-    elif isinstance(widget, QStackedWidget):
-        children = [widget.currentWidget()] if widget.currentWidget() is not None else []
-    elif isinstance(widget, QTabWidget):
+    elif isinstance(widget, (QStackedWidget, QTabWidget)):
         children = [widget.currentWidget()] if widget.currentWidget() is not None else []
     elif isinstance(widget, QScrollArea):
         children = [widget.widget()] if widget.widget() is not None else []
