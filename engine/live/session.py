@@ -40,11 +40,12 @@ import numpy as np
 from psygnal import Signal
 
 from engine.config import LiveSettings
+from engine.live.answer import Answer, AnswerPipeline
 from engine.live.listener import Listener
 from engine.live.recorder import SessionRecorder
 from engine.live.smart_turn import SmartTurn
 from engine.live.states import LiveState, StateChange, check_transition
-from engine.live.transcript import SpokenChunk, TranscriptEntry, heard_text
+from engine.live.transcript import TranscriptEntry
 from engine.live.turn_policy import PauseSignals, Verdict, classify_interruption, decide, policy_from_settings, words
 from engine.media.capture import CaptureSource
 from engine.media.frame_ring import FrameRing
@@ -54,7 +55,6 @@ from engine.media.vad import SpeechEnd, SpeechEvent, SpeechStart
 from engine.omni.base import Engine
 from engine.omni.turn import AUDIO_RATE, CancelToken, Message, Turn, UserContent, VideoClip
 from engine.speech.asr import WhisperTranscriber
-from engine.speech.chunker import SentenceChunker
 from engine.speech.tts import PiperVoice
 
 log = logging.getLogger(__name__)
@@ -80,22 +80,6 @@ class LiveParts:
     listener: Listener | None = None
     turn_model: SmartTurn | None = None
     """The acoustic end-of-turn model; without it a turn ends after ``end_of_turn_ms`` of silence."""
-
-
-@dataclass
-class _Answer:
-    """One assistant answer in flight."""
-
-    turn_id: int
-    entry: TranscriptEntry
-    cancel: CancelToken = field(default_factory=CancelToken)
-    text: str = ""
-    chunks: list[SpokenChunk] = field(default_factory=list)
-    generated: threading.Event = field(default_factory=threading.Event)
-    first_audio: threading.Event = field(default_factory=threading.Event)
-    synthesized: threading.Event = field(default_factory=threading.Event)
-    started_playing: bool = False
-    error: BaseException | None = None
 
 
 @dataclass
@@ -181,9 +165,16 @@ class LiveSession:
         self.history: list[Message] = []
         self.transcript: list[TranscriptEntry] = []
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self._tts_queue: queue.Queue[tuple[_Answer, str | None]] = queue.Queue()
         self._asr_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nexus-asr")
-        self._answer: _Answer | None = None
+        self.pipeline = AnswerPipeline(
+            parts.engine,
+            None if self.settings.mute_voice else parts.voice,
+            None if self.settings.mute_voice else parts.player,
+            on_entry=self.transcript_updated.emit,
+            on_error=self.error_occurred.emit,
+            on_stats=self.turn_finished.emit,
+        )
+        self._answer: Answer | None = None
         self._interruption: _Interruption | None = None
         self._pending: _PendingTurn | None = None
         self._last_turn: _LastTurn | None = None
@@ -222,7 +213,7 @@ class LiveSession:
             parts.listener.enabled = self.settings.mode == "hands_free"
             parts.microphone.block_ready.connect(parts.listener.on_block)
             parts.microphone.start()
-        for target, name in ((self._control_loop, "nexus-live-control"), (self._tts_loop, "nexus-live-tts")):
+        for target, name in ((self._control_loop, "nexus-live-control"), (self._synthesis_loop, "nexus-live-tts")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -241,7 +232,7 @@ class LiveSession:
         answer = self._answer
         if answer is not None:
             self._halt_answer()
-            self._update_heard(answer)  # before the player closes: what was played is what was heard
+            self.pipeline.update_heard(answer)  # before the player closes: what was played is what was heard
         if parts.microphone is not None:
             parts.microphone.stop()
             if parts.listener is not None:
@@ -258,7 +249,7 @@ class LiveSession:
             self.recorder.close()
         self._set_state(LiveState.IDLE, "stopped")
 
-    def _end_cut_answer(self, answer: _Answer) -> None:
+    def _end_cut_answer(self, answer: Answer) -> None:
         """Stop cut this answer: history and the recording keep the user's turn and what was heard of it."""
         self._answer = None
         answer.entry.interrupted = True
@@ -287,6 +278,9 @@ class LiveSession:
         self._queue.put(("speech", event))
 
     # control thread ----------------------------------------------------------
+    def _synthesis_loop(self) -> None:
+        self.pipeline.run_synthesis(self._running)
+
     def _control_loop(self) -> None:
         while True:
             try:
@@ -475,7 +469,7 @@ class LiveSession:
             return False
         if (self.clock() - last.ended_at) * 1000 > self.policy.continue_window_ms:
             return False
-        self._update_heard(answer)
+        self.pipeline.update_heard(answer)
         if len(words(answer.entry.heard_text)) > 3:
             return False  # the user heard a real part of the answer: this is an interruption
         answer.cancel.cancel()
@@ -562,10 +556,10 @@ class LiveSession:
         answer = self._answer
         if answer is None or self._interruption is not None:
             return
-        self._update_heard(answer)
+        self.pipeline.update_heard(answer)
         if answer.started_playing and self.state == LiveState.THINKING:
             self._set_state(LiveState.SPEAKING, "first audio played")
-        if answer.generated.is_set() and answer.synthesized.is_set() and self._played_out():
+        if answer.generated.is_set() and answer.synthesized.is_set() and self.pipeline.played_out():
             self._finish_answer(answer)
 
     def _speech_so_far_ms(self) -> float:
@@ -586,7 +580,7 @@ class LiveSession:
         player = self.parts.player
         if player is not None:
             player.stop()
-        self._update_heard(answer)
+        self.pipeline.update_heard(answer)
         answer.entry.interrupted = True
         answer.entry.final = True
         self.history.append(Message("assistant", answer.entry.heard_text, interrupted=True))
@@ -652,7 +646,7 @@ class LiveSession:
         if self.system_prompt:
             turn.system_prompt = self.system_prompt
         self.history.append(user_message)
-        answer = _Answer(turn_id, self._new_entry("assistant", ""))
+        answer = Answer(turn_id, self._new_entry("assistant", ""))
         if audio is not None and transcript is None and self.parts.asr is not None:
             self._asr_pool.submit(self._transcribe_user, user_entry, user_message, audio, answer.first_audio)
         else:
@@ -669,7 +663,8 @@ class LiveSession:
             self._last_turn = _LastTurn(turn_id, start_sample, self.clock(), user_message, user_entry, audio)
         self._set_state(LiveState.THINKING, "user turn ended")
         self.turn_started.emit(turn)
-        thread = threading.Thread(target=self._generate, args=(answer, turn), name="nexus-live-generate", daemon=True)
+        thread = threading.Thread(target=self.pipeline.generate, args=(answer, turn), name="nexus-live-generate",
+                                  daemon=True)
         thread.start()
 
     def _visual_context(self) -> tuple[list[np.ndarray], VideoClip | None]:
@@ -702,78 +697,7 @@ class LiveSession:
         message.text = text
         self.transcript_updated.emit(entry)
 
-    def _generate(self, answer: _Answer, turn: Turn) -> None:
-        chunker = SentenceChunker()
-        try:
-            for delta in self.parts.engine.stream(turn, answer.cancel):
-                answer.text += delta
-                for chunk in chunker.push(delta):
-                    self._tts_queue.put((answer, chunk))
-            for chunk in chunker.flush():
-                self._tts_queue.put((answer, chunk))
-        except Exception as exc:  # shown to the user; the conversation goes on
-            answer.error = exc
-            self.error_occurred.emit(exc)
-        finally:
-            answer.generated.set()
-            answer.first_audio.set()
-            self._tts_queue.put((answer, None))
-            self.turn_finished.emit(self.parts.engine.last_stats)
-
-    def _tts_loop(self) -> None:
-        while self._running.is_set():
-            try:
-                answer, chunk = self._tts_queue.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if chunk is None:
-                answer.synthesized.set()
-                continue
-            if answer.cancel.cancelled:
-                continue
-            self._speak(answer, chunk)
-
-    def _speak(self, answer: _Answer, chunk: str) -> None:
-        voice, player = self.parts.voice, self.parts.player
-        if voice is None or player is None or self.settings.mute_voice:
-            answer.chunks.append(SpokenChunk(chunk, 0))
-            answer.entry.heard_text = " ".join(c.text for c in answer.chunks)
-            answer.started_playing = True
-            answer.first_audio.set()
-            self.transcript_updated.emit(answer.entry)
-            return
-        try:
-            audio = voice.synthesize(chunk, output_rate=player.sample_rate)
-        except Exception as exc:  # skip the chunk, keep talking
-            log.warning("speech synthesis failed for %r: %s", chunk, exc)
-            self.error_occurred.emit(exc)
-            return
-        if answer.cancel.cancelled or audio.size == 0:
-            return
-        answer.chunks.append(SpokenChunk(chunk, int(audio.size)))
-        player.enqueue(audio, tag=(answer.turn_id, len(answer.chunks) - 1))
-        answer.first_audio.set()
-
-    def _update_heard(self, answer: _Answer) -> None:
-        player = self.parts.player
-        if player is None or self.settings.mute_voice:
-            return
-        chunks = list(answer.chunks)
-        played = [player.played_samples((answer.turn_id, i)) for i in range(len(chunks))]
-        if any(played):
-            answer.started_playing = True
-        heard = heard_text(chunks, played)
-        if heard != answer.entry.heard_text:
-            answer.entry.heard_text = heard
-            self.transcript_updated.emit(answer.entry)
-
-    def _played_out(self) -> bool:
-        player = self.parts.player
-        if player is None or self.settings.mute_voice:
-            return True
-        return player.queued_samples == 0 and player.state in ("idle", "error")
-
-    def _finish_answer(self, answer: _Answer) -> None:
+    def _finish_answer(self, answer: Answer) -> None:
         answer.entry.text = answer.text.strip()
         answer.entry.heard_text = answer.entry.text
         answer.entry.final = True
@@ -786,7 +710,7 @@ class LiveSession:
         self._last_activity = self.clock()
         self._set_state(LiveState.LISTENING, "answer finished")
 
-    def _record_answer(self, answer: _Answer) -> None:
+    def _record_answer(self, answer: Answer) -> None:
         if self.recorder is None:
             return
         user = next((e for e in reversed(self.transcript) if e.role == "user" and e.id < answer.entry.id), None)
