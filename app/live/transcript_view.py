@@ -274,15 +274,6 @@ class TranscriptView(CardListView):
         """Show ``entry`` (a new line, or the line with its id updated in place)."""
         self.transcript.upsert(entry)
 
-    def _remove(self, entry_id: int) -> None:
-        row = self._rows.get(entry_id)
-        if row is None:
-            return
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._lines[row]
-        self._rows = {line.id: index for index, line in enumerate(self._lines)}
-        self.endRemoveRows()
-
     def clear(self) -> None:
         """Remove every line."""
         self.bubbles.forget()
