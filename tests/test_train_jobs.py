@@ -240,3 +240,17 @@ def test_two_queues_on_one_folder_never_run_two_jobs_at_once(tmp_path: Path, tin
         time.sleep(0.1)
     assert [read_state(job).status for job in jobs] == ["completed", "completed"]
     assert most_at_once == 1
+
+
+def test_the_queue_refuses_another_kind_of_base_model_and_skips_a_damaged_job(tmp_path: Path) -> None:
+    data = tiny_multimodal_dataset(tmp_path / "data")
+    llama = tmp_path / "llama"
+    llama.mkdir()
+    (llama / "config.json").write_text(json.dumps({"model_type": "llama"}))
+    queue = JobQueue(tmp_path / "jobs", environment=ENV)
+    with pytest.raises(SpecError, match="'llama' model, not a Qwen2.5-Omni thinker"):
+        queue.submit(spec_for(llama, data))
+    damaged = tmp_path / "jobs" / "20260101-000000-damaged"
+    damaged.mkdir()
+    (damaged / "job.yaml").write_bytes(b"\xff\xfe\x00binary")
+    assert JobQueue(tmp_path / "jobs", environment=ENV).jobs() == []

@@ -15,6 +15,7 @@ checkpoint.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -36,6 +37,7 @@ from training.jobs.spec import JobSpec, SpecError, load_spec, save_spec
 from training.jobs.state import JobState, read_state, update_state, write_state
 
 QUEUE_FILE = "queue.json"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ class JobQueue:
                 try:
                     spec = load_spec(folder / "job.yaml")
                     out.append(JobInfo(folder, spec.name, spec.method, read_state(folder)))
-                except SpecError:
+                except (SpecError, OSError, ValueError) as exc:  # a damaged job is skipped, never fatal
+                    log.warning("skipping the job in %s: %s", folder, exc)
                     continue
         return sorted(out, key=lambda job: job.state.created, reverse=True)
 

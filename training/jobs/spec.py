@@ -131,6 +131,18 @@ def is_gptq_checkpoint(model_dir: Path) -> bool:
     return False
 
 
+def _wrong_kind(model_dir: Path) -> str:
+    """Why ``model_dir`` is not a Qwen2.5-Omni thinker (empty when it is one)."""
+    from engine.omni.errors import ModelLoadError
+    from engine.omni.loader import detect_layout
+
+    try:
+        detect_layout(model_dir)
+    except ModelLoadError as exc:
+        return f"{exc.message} {exc.hint}".strip()
+    return ""
+
+
 def check_spec(spec: JobSpec, *, cuda_devices: int | None = None) -> list[str]:
     """Reasons the job cannot run as specified (empty when it can)."""
     problems: list[str] = []
@@ -140,6 +152,9 @@ def check_spec(spec: JobSpec, *, cuda_devices: int | None = None) -> list[str]:
         gptq = False
     else:
         gptq = is_gptq_checkpoint(model_dir)
+        kind = _wrong_kind(model_dir)
+        if kind:
+            problems.append(kind)
     if gptq and spec.merge_adapter:
         problems.append("An adapter cannot be merged into a GPTQ-Int4 base; keep it separate or train on the bf16 model.")
     if gptq and spec.distributed in ("zero3", "fsdp"):
