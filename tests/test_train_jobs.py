@@ -59,6 +59,7 @@ def test_lora_sft_on_multimodal_samples_learns_and_the_adapter_loads_anywhere(
     job = run_job(queue, spec_for(tiny_thinker_dir, data))
     first, last = quarters(losses(job))
     assert last < first - 0.5, (first, last)
+    assert not [row for row in read_progress(job) if row.get("note")], "every step had answers to learn from"
     card = json.loads((job / "card.json").read_text())
     assert card["train_records"] == 12 and card["steps"] == 16 and card["data_hash"]
     assert any((job / "tensorboard").rglob("events.out.tfevents.*"))

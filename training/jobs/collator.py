@@ -129,7 +129,7 @@ def assistant_mask(input_ids: torch.Tensor, start_id: int, end_id: int, header: 
 
 
 class LabelCounter:
-    """Labelled (assistant) tokens the collator produced since the last ``take``; shared with the logger."""
+    """Labelled (assistant) tokens trained on since the last ``take``: the trainer adds, the logger takes."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -156,7 +156,7 @@ class SftCollator:
     def __init__(self, processor: Any, max_length: int) -> None:
         self.processor = processor
         self.max_length = max_length
-        self.labelled = LabelCounter()
+
         tokenizer = processor.tokenizer
         self.start_id = tokenizer.convert_tokens_to_ids("<|im_start|>")
         self.end_id = tokenizer.convert_tokens_to_ids("<|im_end|>")
@@ -196,6 +196,4 @@ class SftCollator:
                 inputs["attention_mask"] = inputs["attention_mask"][:, : self.max_length]
                 labels = labels[:, : self.max_length]
         inputs["labels"] = labels
-        per_row = (labels != IGNORE).sum(dim=1)
-        self.labelled.add(int(per_row.sum()), int((per_row == 0).sum()))
         return inputs

@@ -161,19 +161,26 @@ def _callbacks(job_dir: Path, spec: JobSpec, cancel_flag: dict[str, bool], label
     return [Finite(), Progress(), Cancel()]
 
 
-def _sft_trainer_class():  # type: ignore[no-untyped-def]
+def _sft_trainer_class(labelled: LabelCounter):  # type: ignore[no-untyped-def]
     import torch
     from transformers import Trainer
 
     from training.jobs.collator import IGNORE
 
     class SftTrainer(Trainer):
-        """A Trainer that skips a micro-batch with no labelled token instead of back-propagating 0/0 = NaN."""
+        """A Trainer that skips a micro-batch with no labelled token instead of back-propagating 0/0 = NaN.
+
+        It also counts the labelled tokens of every micro-batch it trains on, for the step's log line
+        (counted here, not in the collator: the Trainer fetches batches ahead of the step they belong to).
+        """
 
         def training_step(self, model, inputs, num_items_in_batch=None):  # type: ignore[no-untyped-def]
             labels = inputs.get("labels")
-            if labels is not None and not bool((labels != IGNORE).any()):
-                return torch.zeros((), device=self.args.device)
+            if labels is not None:
+                per_row = (labels != IGNORE).sum(dim=1)
+                labelled.add(int(per_row.sum()), int((per_row == 0).sum()))
+                if not bool(per_row.any()):
+                    return torch.zeros((), device=self.args.device)
             return super().training_step(model, inputs, num_items_in_batch)
 
     return SftTrainer
@@ -245,9 +252,11 @@ def train(job_dir: Path) -> int:
     model.config.use_cache = False
     lora = LoraConfig(r=spec.lora.rank, lora_alpha=spec.lora.alpha, lora_dropout=spec.lora.dropout,
                       target_modules=lora_target_regex(spec), task_type="CAUSAL_LM")
+    from training.jobs.collator import LabelCounter
+
     divergence: dict[str, Any] = {}
-    collator = SftCollator(loaded.processor, spec.max_length) if spec.method != "dpo" else None
-    callbacks = _callbacks(job_dir, spec, cancel_flag, collator.labelled if collator else None, divergence)
+    labelled = LabelCounter() if spec.method != "dpo" else None
+    callbacks = _callbacks(job_dir, spec, cancel_flag, labelled, divergence)
     args = _training_args(spec, job_dir, loaded.device, bool(data.eval), spec.method == "dpo")
     if spec.method == "dpo":
         from datasets import Dataset
@@ -264,9 +273,9 @@ def train(job_dir: Path) -> int:
                              processing_class=loaded.processor.tokenizer, peft_config=lora, callbacks=callbacks)
     else:
         peft_model = get_peft_model(model, lora)
-        trainer = _sft_trainer_class()(model=peft_model, args=args, train_dataset=_ListDataset(data.train),
+        trainer = _sft_trainer_class(labelled)(model=peft_model, args=args, train_dataset=_ListDataset(data.train),
                           eval_dataset=_ListDataset(data.eval) if data.eval else None,
-                          data_collator=collator, callbacks=callbacks)
+                          data_collator=SftCollator(loaded.processor, spec.max_length), callbacks=callbacks)
     result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     if divergence or non_finite_parameters(trainer.model):
         step = divergence.get("step", trainer.state.global_step)
