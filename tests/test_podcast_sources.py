@@ -337,3 +337,14 @@ def test_cli_main_runs_podcast_ingest(
 def test_source_totals(toc_pdf: Path) -> None:
     source: Source = load_source(toc_pdf)
     assert source.chars == sum(len(s.text) for s in source.sections) > 0
+
+
+def test_typographic_ligatures_are_spelled_out(tmp_path: Path) -> None:
+    from engine.podcast.sources import load_source
+
+    doc = tmp_path / "ligatures.md"
+    doc.write_text("# The \ufb01rst chapter\n\nThe e\ufb00ect of the of\ufb01ce \ufb02ow on sta\ufb00.\n", encoding="utf-8")
+    source = load_source(str(doc))
+    text = " ".join(section.text for section in source.sections)
+    assert "The effect of the office flow on staff." in text
+    assert not any(0xFB00 <= ord(ch) <= 0xFB06 for ch in text)

@@ -11,13 +11,14 @@ import hashlib
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from engine import feedback
 from engine.podcast.document import DocumentUnreadable, ScannedDocument, Section, Source
 from engine.podcast.markup_readers import decode_html, read_docx, read_html, read_markdown, read_text
 from engine.podcast.pdf_reader import read_pdf
-from engine.podcast.text_tools import SUPPORTED, decode_text
+from engine.podcast.text_tools import SUPPORTED, decode_text, spell_out_ligatures
 
 PDF_SUFFIXES = frozenset({".pdf"})
 DOCX_SUFFIXES = frozenset({".docx"})
@@ -78,7 +79,12 @@ def load_sources(paths: Iterable[str | Path], timeout_s: float = 15) -> list[Sou
 def _finish(
     name: str, kind: str, title: str, sections: list[Section], data: bytes, warnings: list[str] | None = None
 ) -> Source:
-    kept = tuple(section for section in sections if section.text)
+    kept = tuple(
+        replace(section, title=spell_out_ligatures(section.title), text=spell_out_ligatures(section.text))
+        for section in sections
+        if section.text
+    )
+    title = spell_out_ligatures(title)
     if not kept:
         raise DocumentUnreadable(
             f"{_display_name(name)} contains no readable text.", "Pick a document with text."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +18,13 @@ OPENING = "Opening"
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")
 SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Typographic ligatures (ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ) that PDFs keep as one character: a voice would skip or misread them.
+_LIGATURES = str.maketrans({chr(code): unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)})
+
+
+def spell_out_ligatures(text: str) -> str:
+    """``text`` with ligature characters written as their letters ("ﬁ" → "fi")."""
+    return text.translate(_LIGATURES)
 
 
 def _hyphenated(tail: str) -> bool:
