@@ -24,9 +24,10 @@ Role = Literal["system", "user", "assistant"]
 RepetitionStyle = Literal["baseline", "2x", "verbose", "3x"]
 TrainingMode = Literal["censored", "uncensored"]
 
-IMAGE_TYPES = ("screenshot", "diagram", "photo", "ui_mock", "chart")
-AUDIO_TYPES = ("speech", "podcast", "meeting", "code_review")
-VIDEO_TYPES = ("coding_session", "debugging", "deployment")
+# The spec's media types, plus "other": what an import tags media it knows nothing about, rather than a guess.
+IMAGE_TYPES = ("screenshot", "diagram", "photo", "ui_mock", "chart", "other")
+AUDIO_TYPES = ("speech", "podcast", "meeting", "code_review", "other")
+VIDEO_TYPES = ("coding_session", "debugging", "deployment", "other")
 
 
 class Message(BaseModel):

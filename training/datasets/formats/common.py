@@ -24,7 +24,9 @@ MEDIA_KINDS = ("image", "audio", "video")
 # LLaMA-Factory's list columns and text placeholders, by media kind.
 MEDIA_COLUMNS = {"image": "images", "audio": "audios", "video": "videos"}
 PLACEHOLDERS = {"image": "<image>", "audio": "<audio>", "video": "<video>"}
-DEFAULT_MEDIA_TYPES = {"image": "screenshot", "audio": "speech", "video": "coding_session"}
+# Imported media whose kind the source does not say are tagged "other", never a guess such as a photo
+# tagged "screenshot" or a sound effect tagged "speech"; an import can name the types (``media_types``).
+DEFAULT_MEDIA_TYPES = {"image": "other", "audio": "other", "video": "other"}
 
 NEXUS_ID = "nexus_id"
 NEXUS_DOMAIN = "nexus_domain"
