@@ -25,8 +25,6 @@ def _queue():  # type: ignore[no-untyped-def]
     folder = _jobs_folder()
     try:
         return JobQueue(folder)
-    except UnicodeDecodeError:
-        raise _damaged_spec(folder) from None
     except OSError as exc:
         raise _unwritable(folder, exc) from exc
 
@@ -76,24 +74,13 @@ def _read_spec(path: Path):  # type: ignore[no-untyped-def]
 
 def _jobs(queue):  # type: ignore[no-untyped-def]
     """The queue's jobs; a job spec damaged on disk (binary, not UTF-8) is named with what to do."""
-    try:
-        return queue.jobs()
-    except UnicodeDecodeError:
-        raise _damaged_spec(queue.root) from None
-
-
-def _damaged_spec(root: Path) -> NexusError:
-    """Name the job spec in ``root`` that is not UTF-8 text, and what to do."""
-    damaged = []
-    for spec in sorted(root.glob("*/job.yaml")):
-        try:
-            spec.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            damaged.append(spec)
-    return NexusError(
-        f"The job spec {damaged[0] if damaged else root} is damaged: it is not UTF-8 text.",
-        "Delete that job's folder (or restore its job.yaml); the other jobs are listed then.",
-    )
+    jobs = queue.jobs()
+    if queue.damaged:
+        raise NexusError(
+            f"The job spec {queue.damaged[0]} is damaged and cannot be read.",
+            "Delete that job's folder (or restore its job.yaml); the other jobs are listed then.",
+        )
+    return jobs
 
 
 def _find(queue, name: str) -> Path:  # type: ignore[no-untyped-def]

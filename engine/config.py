@@ -111,7 +111,8 @@ class LiveSettings(BaseModel):
     continue_window_ms: int = Field(default=1500, ge=0, le=10000)
     confirm_interrupt_ms: int = Field(default=1500, ge=50, le=5000)
     """Speech over the answer this long interrupts it whatever it says; shorter speech needs more than a backchannel."""
-    false_start_resume_ms: int = Field(default=1500, ge=100, le=10000)
+    false_start_resume_ms: int = Field(default=400, ge=100, le=10000)
+    """Speech over the answer that was not an interruption: the answer resumes after this much quiet."""
     proactive_comments: bool = False
     proactive_after_s: float = Field(default=10.0, ge=0.1, le=600)
     screen_focus_tokens: int = Field(default=1300, ge=0, le=4096)

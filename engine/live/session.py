@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,7 +53,7 @@ from engine.media.microphone import Microphone
 from engine.media.player import Player
 from engine.media.vad import SpeechEnd, SpeechEvent, SpeechStart
 from engine.omni.base import Engine
-from engine.omni.turn import AUDIO_RATE, CancelToken, Message, Turn, UserContent, VideoClip
+from engine.omni.turn import AUDIO_RATE, Message, Turn, UserContent, VideoClip
 from engine.speech.asr import WhisperTranscriber
 from engine.speech.tts import PiperVoice
 
@@ -127,6 +127,10 @@ class _Interruption:
     """Word checks (Whisper) not answered yet; the answer does not resume on a timeout meanwhile."""
     start_sample: int | None = None
     """Where the first stretch of this speech begins: a confirmed interruption's turn starts there."""
+    ended_at: float | None = None
+    """When the last stretch of speech ended; the answer resumes only after a short quiet."""
+    cleared: str = ""
+    """Why the speech so far is not an interruption (a backchannel, a noise), once known."""
 
 
 class LiveSession:
@@ -368,7 +372,8 @@ class LiveSession:
                 interruption.checking += 1
                 self._asr_pool.submit(self._check_words, event)
             else:
-                self._dismiss_interruption("short sound")
+                interruption.cleared = "short sound"
+            interruption.ended_at = self.clock()
             return
         if self._pending is not None:
             self._pause_pending(event, self._pending)
@@ -504,8 +509,8 @@ class LiveSession:
         if decision.verdict == Verdict.END:
             self._confirm_interruption(decision.reason)
             self._pause_pending(event, _PendingTurn(start_sample=interruption.start_sample))
-        elif interruption.speech_ended and not interruption.checking:
-            self._dismiss_interruption(decision.reason)
+        else:  # resumed on a tick once the user has been quiet a moment (they may go on: "Stop, … tell me")
+            interruption.cleared = decision.reason
 
     def _on_push_to_talk(self, pressed: bool) -> None:
         listener = self.parts.listener
@@ -550,9 +555,9 @@ class LiveSession:
             if not interruption.speech_ended and speech_ms >= self.settings.confirm_interrupt_ms:
                 self._confirm_interruption("speech goes on")
                 self._pending = _PendingTurn()
-            elif (interruption.speech_ended and not interruption.checking
-                  and (self.clock() - interruption.since) * 1000 > self.settings.false_start_resume_ms):
-                self._dismiss_interruption("timed out")
+            elif (interruption.speech_ended and not interruption.checking and interruption.ended_at is not None
+                  and (self.clock() - interruption.ended_at) * 1000 >= self.policy.resume_after_ms):
+                self._dismiss_interruption(interruption.cleared or "short sound")
         answer = self._answer
         if answer is None or self._interruption is not None:
             return

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-import engine.privacy  # noqa: F401,I001 - before onnxruntime loads: its telemetry stays off
+from engine import privacy as _privacy  # noqa: F401,I001 - before onnxruntime loads: its telemetry stays off
 import onnxruntime
 
 from engine.omni.turn import AUDIO_RATE

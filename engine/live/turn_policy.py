@@ -81,6 +81,8 @@ class TurnPolicyConfig:
     """Speech this soon after a turn ended continues that turn (the cut answer is dropped)."""
     long_interruption_ms: int = 1500
     """Speech over the answer at least this long interrupts whatever it says."""
+    resume_after_ms: int = 400
+    """Speech over the answer that is not an interruption: the answer resumes after this much quiet."""
 
 
 def policy_from_settings(settings: LiveSettings) -> TurnPolicyConfig:
@@ -93,6 +95,7 @@ def policy_from_settings(settings: LiveSettings) -> TurnPolicyConfig:
         max_wait_ms=settings.turn_max_wait_ms,
         continue_window_ms=settings.continue_window_ms,
         long_interruption_ms=settings.confirm_interrupt_ms,
+        resume_after_ms=settings.false_start_resume_ms,
     )
 
 

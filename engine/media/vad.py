@@ -23,7 +23,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-import engine.privacy  # noqa: F401,I001 - before onnxruntime loads: its telemetry stays off
+from engine import privacy as _privacy  # noqa: F401,I001 - before onnxruntime loads: its telemetry stays off
 import onnxruntime
 import webrtcvad
 from psygnal import Signal

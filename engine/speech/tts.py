@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-import engine.privacy  # noqa: F401,I001 - before onnxruntime loads: its telemetry stays off
+from engine import privacy as _privacy  # noqa: F401,I001 - before onnxruntime loads: its telemetry stays off
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 from piper import PiperVoice as _PiperModel
 from piper import SynthesisConfig

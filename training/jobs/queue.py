@@ -81,6 +81,8 @@ class JobQueue:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._slot = RunnerSlot(self.root)
+        self.damaged: list[Path] = []
+        """Job specs the last ``jobs`` could not read (skipped, so the other jobs still run)."""
         self.recover()
 
     # ----- the list ---------------------------------------------------------------------
@@ -88,14 +90,15 @@ class JobQueue:
     def jobs(self) -> list[JobInfo]:
         """Every job folder, newest first."""
         out: list[JobInfo] = []
+        self.damaged = []
         for folder in self.root.iterdir():
             if (folder / "job.yaml").is_file():
                 try:
                     spec = load_spec(folder / "job.yaml")
                     out.append(JobInfo(folder, spec.name, spec.method, read_state(folder)))
-                except (SpecError, OSError, ValueError) as exc:  # a damaged job is skipped, never fatal
+                except (SpecError, OSError, ValueError) as exc:  # a damaged job is named, never fatal
                     log.warning("skipping the job in %s: %s", folder, exc)
-                    continue
+                    self.damaged.append(folder / "job.yaml")
         return sorted(out, key=lambda job: job.state.created, reverse=True)
 
     def _order(self) -> list[str]:
