@@ -137,7 +137,8 @@ def test_embedded_media_from_a_parquet_dataset_are_written_to_the_media_tree(tmp
     recipe = recipe_for([{"name": "websight", "hub_id": str(tmp_path / "websight"), "format": "alpaca",
                           "columns": {"images": "image", "output": "text"},
                           "instruction": "Write the HTML for this screenshot.", "limit": 3,
-                          "domain": "multimodal_fullstack", "category": "mm_screenshot_to_html"}])
+                          "domain": "multimodal_fullstack", "category": "mm_screenshot_to_html",
+                          "media_types": {"image": "screenshot"}}])
     report = build_from_recipe(recipe, tmp_path / "out")
     assert report.complete
     samples = list(iter_records(tmp_path / "out"))
