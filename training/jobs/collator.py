@@ -134,14 +134,11 @@ class LabelCounter:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tokens = 0
-        self.unlabelled_rows = 0
-        """Rows with no labelled token at all (every answer cut off or missing)."""
 
-    def add(self, tokens: int, unlabelled_rows: int) -> None:
-        """Count one batch."""
+    def add(self, tokens: int) -> None:
+        """Count one micro-batch's labelled tokens."""
         with self._lock:
             self._tokens += tokens
-            self.unlabelled_rows += unlabelled_rows
 
     def take(self) -> int:
         """The tokens counted since the last call, and start again from zero."""

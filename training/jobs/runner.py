@@ -178,7 +178,7 @@ def _sft_trainer_class(labelled: LabelCounter):  # type: ignore[no-untyped-def]
             labels = inputs.get("labels")
             if labels is not None:
                 per_row = (labels != IGNORE).sum(dim=1)
-                labelled.add(int(per_row.sum()), int((per_row == 0).sum()))
+                labelled.add(int(per_row.sum()))
                 if not bool(per_row.any()):
                     return torch.zeros((), device=self.args.device)
             return super().training_step(model, inputs, num_items_in_batch)
